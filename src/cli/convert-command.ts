@@ -1,0 +1,90 @@
+import { writeFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { convert } from '../convert/run.js';
+import type { LayoutName } from '../convert/types.js';
+import type { OutputKind } from '../encode/types.js';
+import { resolveFormat } from '../formats/format.js';
+import { collectLogGroupFormat, parseOutputKinds, parsePositiveInt } from './options.js';
+import { ProgressView } from './progress.js';
+import { summaryLines } from './summary.js';
+import { UsageError } from './usage-error.js';
+
+interface ConvertFlags {
+  to: OutputKind[];
+  layout: LayoutName;
+  fields?: string;
+  logGroupFormat?: Record<string, string>;
+  concurrency?: number;
+  force?: boolean;
+  endpointUrl?: string;
+  region?: string;
+  report?: string;
+  quiet?: boolean;
+}
+
+export function registerConvertCommand(program: Command): void {
+  program
+    .command('convert')
+    .description('convert flow logs under SRC (a file, a folder or s3://bucket/prefix) into DST')
+    .argument('<src>', 'a file, a folder or s3://bucket/prefix')
+    .argument('<dst>', 'a folder or s3://bucket/prefix')
+    .option('--to <kinds>', 'output formats: csv, parquet, jsonl (comma-separated)', parseOutputKinds, ['csv'])
+    .addOption(new Option('--layout <layout>', 'output layout').choices(['mirror', 'hive']).default('mirror'))
+    .option('--fields <format>', 'flow-log format of the lines, in AWS syntax (${version} ${account-id} …) or v2…v11')
+    .option(
+      '--log-group-format <name=format>',
+      'format of one CloudWatch log group (repeatable)',
+      collectLogGroupFormat,
+    )
+    .option('--concurrency <n>', 'objects converted at once (default: every core)', parsePositiveInt)
+    .option('--force', 'convert again even when complete outputs exist')
+    .option('--endpoint-url <url>', 'S3-compatible endpoint (path-style addressing)')
+    .option('--region <region>', 'AWS region (and the hive layout region when rows carry none)')
+    .option('--report <file>', 'write the run report as JSON')
+    .option('--quiet', 'no progress output, only failures and the summary')
+    .action(async (src: string, dst: string, flags: ConvertFlags) => {
+      validateFormats(flags);
+      const view = new ProgressView(process.stderr, Boolean(flags.quiet));
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        interrupts++;
+        if (interrupts > 1) process.exit(130);
+        process.stderr.write('\nflowlake: interrupted, discarding unfinished outputs (Ctrl-C again to quit now)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const report = await convert(src, dst, {
+          to: flags.to,
+          layout: flags.layout,
+          fields: flags.fields,
+          logGroupFormats: flags.logGroupFormat,
+          concurrency: flags.concurrency,
+          force: flags.force,
+          endpointUrl: flags.endpointUrl,
+          region: flags.region,
+          signal: controller.signal,
+          onProgress: (p) => view.update(p),
+          onResult: (r) => view.objectDone(r),
+        });
+        view.finish();
+        if (flags.report) await writeFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
+        for (const line of summaryLines(report)) process.stderr.write(`${line}\n`);
+        if (controller.signal.aborted) process.exitCode = 130;
+        else if (report.objects.failed > 0) process.exitCode = 1;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
+
+/** Bad formats are usage errors, caught before any object is read. */
+function validateFormats(flags: ConvertFlags): void {
+  try {
+    resolveFormat(flags.fields);
+    for (const spec of Object.values(flags.logGroupFormat ?? {})) resolveFormat(spec);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

@@ -1,0 +1,35 @@
+import { InvalidArgumentError } from 'commander';
+import type { OutputKind } from '../encode/types.js';
+
+export function parseOutputKinds(value: string): OutputKind[] {
+  const kinds = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const allowed: OutputKind[] = ['csv', 'parquet', 'jsonl'];
+  for (const k of kinds) {
+    if (!allowed.includes(k as OutputKind))
+      throw new InvalidArgumentError(`"${k}" is not one of ${allowed.join(', ')}`);
+  }
+  if (kinds.length === 0) throw new InvalidArgumentError('give at least one of csv, parquet, jsonl');
+  return [...new Set(kinds)] as OutputKind[];
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+/** `--log-group-format NAME=FORMAT`, repeatable. */
+export function collectLogGroupFormat(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected NAME=FORMAT');
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}

@@ -1,0 +1,158 @@
+import { performance } from 'node:perf_hooks';
+import { type DecodeContext, DecodeError, decodeObject, type InputShape } from '../decode/index.js';
+import type { ObjectInfo, Storage } from '../storage/types.js';
+import { VERSION } from '../version.js';
+import { FormatResolver } from './format-resolver.js';
+import { findCompleteConversion, markerKey, optionsSignature } from './marker.js';
+import { OutputRouter } from './outputs.js';
+import { RejectsSink } from './rejects.js';
+import type { ConvertOptions, ObjectResult, ProgressTick } from './types.js';
+import { keepFittingLines } from './validate.js';
+
+export interface ConvertObjectArgs {
+  readonly source: Storage;
+  readonly object: ObjectInfo;
+  readonly dest: Storage;
+  readonly options: ConvertOptions;
+  /** Called as the object streams (about every megabyte read). */
+  readonly onProgress?: (tick: ProgressTick) => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Converts one source object into its outputs: the single per-object function that the CLI's worker pool and
+ * the Lambda worker both call. It never throws for a bad object: the result says what failed and why, and
+ * nothing of that object is left in the destination.
+ */
+export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResult> {
+  const { source, object, dest, options, onProgress, signal } = args;
+  const started = performance.now();
+  const base = { key: object.key, rows: 0, rejected: {}, controlMessages: 0, bytesIn: 0, bytesOut: 0, warnings: [] };
+  const seconds = () => (performance.now() - started) / 1000;
+
+  if (!options.force) {
+    const done = await findCompleteConversion(dest, object, options);
+    if (done) {
+      return { ...base, status: 'skipped', rows: done.rows, outputs: done.outputs, seconds: seconds() };
+    }
+  }
+
+  const writeOptions = { metadata: { 'flowlake-source-etag': object.etag, 'flowlake-version': VERSION } };
+  const outputs = new OutputRouter(dest, object.key, options, writeOptions);
+  const rejects = new RejectsSink(dest, object.key);
+  let controlMessages = 0;
+  let bytesIn = 0;
+  let rows = 0;
+  let shape: InputShape | undefined;
+  const warnings: string[] = [];
+  let body: (AsyncIterable<Buffer> & { destroy?: () => void }) | undefined;
+
+  try {
+    const resolver = new FormatResolver(options);
+    const ctx: DecodeContext = {
+      formatFor: (group) => resolver.formatFor(group),
+      reject: (reason, text) => rejects.reject(reason, text),
+      controlMessage: () => {
+        controlMessages++;
+      },
+    };
+    body = await source.openRead(object.key);
+    const counted = countingChunks(body, signal, (n) => {
+      bytesIn = n;
+      onProgress?.({ bytesIn, rows });
+    });
+    const decoded = await decodeObject(counted, ctx);
+    shape = decoded.shape;
+    const warned = new Set<string>();
+    for await (const batch of decoded.batches) {
+      for (const name of batch.format.unknownNames) {
+        if (!warned.has(name)) {
+          warned.add(name);
+          warnings.push(`field "${name}" is not in flowlake's catalog: kept as a string`);
+        }
+      }
+      const fitting = keepFittingLines(batch, ctx.reject);
+      rows += fitting.lines.length;
+      await outputs.write(fitting);
+    }
+    if (rows === 0 && rejects.total > 0) {
+      throw new DecodeError(`no record fits the flow-log format (${rejects.total.toLocaleString('en-US')} rejected)`);
+    }
+    const written = await outputs.commit();
+    await rejects.commit();
+    const rejected = Object.fromEntries(rejects.byReason);
+    const outputKeys = rejects.key ? [...written.keys, rejects.key] : written.keys;
+    await dest.writeSmall(
+      markerKey(object.key),
+      JSON.stringify({
+        source: { key: object.key, etag: object.etag, size: object.size },
+        converter: VERSION,
+        signature: optionsSignature(options),
+        outputs: outputKeys,
+        rows,
+        rejected,
+        controlMessages,
+        completedAt: new Date().toISOString(),
+      }),
+      { contentType: 'application/json' },
+    );
+    return {
+      ...base,
+      status: 'converted',
+      shape,
+      rows,
+      rejected,
+      controlMessages,
+      bytesIn,
+      bytesOut: written.bytes,
+      outputs: outputKeys,
+      warnings,
+      seconds: seconds(),
+    };
+  } catch (err) {
+    body?.destroy?.();
+    await Promise.allSettled([outputs.abort(), rejects.abort()]);
+    return {
+      ...base,
+      status: 'failed',
+      error: describeFailure(err),
+      shape,
+      rows: 0,
+      bytesIn,
+      controlMessages,
+      outputs: [],
+      warnings,
+      seconds: seconds(),
+    };
+  }
+}
+
+/** Yields the body's chunks, reporting bytes read about every megabyte, and stops when the run is aborted. */
+async function* countingChunks(
+  body: AsyncIterable<Buffer>,
+  signal: AbortSignal | undefined,
+  report: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  let total = 0;
+  let reported = 0;
+  for await (const chunk of body) {
+    signal?.throwIfAborted();
+    total += chunk.length;
+    if (total - reported >= 1 << 20) {
+      reported = total;
+      report(total);
+    }
+    yield chunk;
+  }
+  report(total);
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof DecodeError) return err.message;
+  if (err instanceof Error) {
+    if (err.name === 'AbortError') return 'aborted';
+    const code = (err as NodeJS.ErrnoException).code;
+    return code ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}

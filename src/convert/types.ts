@@ -1,0 +1,72 @@
+import type { InputShape } from '../decode/types.js';
+import type { OutputKind } from '../encode/types.js';
+
+export type LayoutName = 'mirror' | 'hive';
+
+/** Everything that decides what one object converts into. Plain data: it crosses worker threads and Lambda. */
+export interface ConvertOptions {
+  readonly to: readonly OutputKind[];
+  readonly layout: LayoutName;
+  /** Format of lines with no header and no log-group override (`--fields`); the v2 default when absent. */
+  readonly fields?: string;
+  /** Per CloudWatch log group formats (`--log-group-format NAME=FORMAT`). */
+  readonly logGroupFormats?: Readonly<Record<string, string>>;
+  /** Region for the hive layout when rows carry no `region` field. */
+  readonly region?: string;
+  /** Convert again even when complete outputs for this source version exist. */
+  readonly force?: boolean;
+}
+
+export const DEFAULT_CONVERT_OPTIONS: ConvertOptions = { to: ['csv'], layout: 'mirror' };
+
+export type ObjectStatus = 'converted' | 'skipped' | 'failed';
+
+/** What happened to one source object. */
+export interface ObjectResult {
+  readonly key: string;
+  readonly status: ObjectStatus;
+  /** Why it failed: names what is wrong and where. */
+  readonly error?: string;
+  readonly shape?: InputShape;
+  readonly rows: number;
+  /** Rejected rows by reason (`token count 13, format has 14`…); they are kept in the rejects file. */
+  readonly rejected: Readonly<Record<string, number>>;
+  readonly controlMessages: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Output keys relative to the destination root. */
+  readonly outputs: readonly string[];
+  readonly warnings: readonly string[];
+  readonly seconds: number;
+}
+
+/** The JSON written by `--report` and by the backfill summary. */
+export interface RunReport {
+  readonly tool: 'flowlake';
+  readonly version: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly startedAt: string;
+  readonly seconds: number;
+  readonly objects: {
+    readonly total: number;
+    readonly converted: number;
+    readonly skipped: number;
+    readonly failed: number;
+  };
+  readonly rows: number;
+  readonly rejectedRows: number;
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  readonly controlMessages: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly failures: ReadonlyArray<{ readonly key: string; readonly error: string }>;
+  readonly warnings: readonly string[];
+  readonly results: readonly ObjectResult[];
+}
+
+/** Progress a conversion reports while it streams (bytes of the source read so far, rows written). */
+export interface ProgressTick {
+  readonly bytesIn: number;
+  readonly rows: number;
+}

@@ -1,0 +1,54 @@
+import type { FlowFormat } from '../formats/format.js';
+import type { EventBatch } from './types.js';
+
+/** What a decoder needs from the pipeline: the format of each log group, and sinks for what it skips. */
+export interface DecodeContext {
+  /** Format and output-group key for the events of a CloudWatch log group (undefined: no log group known). */
+  formatFor(logGroup: string | undefined): FormatChoice;
+  /** A record that cannot become a row: counted by reason and kept in the rejects file. */
+  reject(reason: string, text: string): void;
+  controlMessage(): void;
+}
+
+export interface FormatChoice {
+  readonly format: FlowFormat;
+  readonly key: string;
+}
+
+/** Rows per batch: big enough that per-batch costs vanish, small enough to keep memory flat. */
+export const BATCH_ROWS = 16384;
+
+/** Collects events per output group and hands out full batches. */
+export class BatchBuilder {
+  private readonly open = new Map<string, { choice: FormatChoice; timestamps: number[]; lines: string[] }>();
+
+  /** Adds one event; returns a full batch when this group reached BATCH_ROWS. */
+  add(choice: FormatChoice, timestamp: number, line: string): EventBatch | undefined {
+    let group = this.open.get(choice.key);
+    if (!group) {
+      group = { choice, timestamps: [], lines: [] };
+      this.open.set(choice.key, group);
+    }
+    group.timestamps.push(timestamp);
+    group.lines.push(line);
+    if (group.lines.length < BATCH_ROWS) return undefined;
+    this.open.delete(choice.key);
+    return toBatch(group);
+  }
+
+  /** The partial batches left at the end of the input. */
+  drain(): EventBatch[] {
+    const rest = [...this.open.values()].filter((g) => g.lines.length > 0).map(toBatch);
+    this.open.clear();
+    return rest;
+  }
+}
+
+function toBatch(group: { choice: FormatChoice; timestamps: number[]; lines: string[] }): EventBatch {
+  return {
+    format: group.choice.format,
+    formatKey: group.choice.key,
+    timestamps: group.timestamps,
+    lines: group.lines,
+  };
+}

@@ -1,0 +1,76 @@
+import { BatchBuilder, type DecodeContext } from './context.js';
+import { type JsonValueBytes, parseJsonObject, splitJsonObjects } from './json-values.js';
+import { DecodeError, type EventBatch } from './types.js';
+
+interface LogEvent {
+  timestamp?: unknown;
+  message?: unknown;
+}
+
+/**
+ * Decodes back-to-back JSON objects: CloudWatch Logs subscription envelopes (DATA_MESSAGE with logEvents,
+ * CONTROL_MESSAGE health checks), in any key order, with unknown keys, concatenated or one per line; and
+ * flow-log lines that Firehose wrapped as `{"message":"…"}`.
+ */
+export async function* decodeJsonObjects(
+  chunks: AsyncIterable<Buffer>,
+  ctx: DecodeContext,
+): AsyncGenerator<EventBatch> {
+  const builder = new BatchBuilder();
+  for await (const value of splitJsonObjects(chunks)) {
+    const doc = parseJsonObject(value);
+    if (!isObject(doc)) throw notAnEnvelope(value, 'it is not an object');
+    if ('logEvents' in doc || 'messageType' in doc) {
+      yield* decodeEnvelope(doc, value, ctx, builder);
+    } else if (typeof doc.message === 'string') {
+      // Flow logs delivered straight to Firehose and wrapped: no event timestamp, the row time is `start`.
+      const full = builder.add(ctx.formatFor(undefined), Number.NaN, doc.message);
+      if (full) yield full;
+    } else {
+      throw notAnEnvelope(value, 'it has neither "logEvents" nor "message"');
+    }
+  }
+  yield* builder.drain();
+}
+
+function* decodeEnvelope(
+  doc: Record<string, unknown>,
+  value: JsonValueBytes,
+  ctx: DecodeContext,
+  builder: BatchBuilder,
+): Generator<EventBatch> {
+  if (doc.messageType === 'CONTROL_MESSAGE') {
+    ctx.controlMessage();
+    return;
+  }
+  if (doc.messageType !== undefined && doc.messageType !== 'DATA_MESSAGE') {
+    throw notAnEnvelope(value, `unknown messageType ${JSON.stringify(doc.messageType)}`);
+  }
+  const events = doc.logEvents;
+  if (!Array.isArray(events)) throw notAnEnvelope(value, '"logEvents" is not an array');
+  const choice = ctx.formatFor(typeof doc.logGroup === 'string' ? doc.logGroup : undefined);
+  for (const event of events as LogEvent[]) {
+    const message = event?.message;
+    const timestamp = event?.timestamp;
+    if (typeof message !== 'string') {
+      ctx.reject('log event without a string message', JSON.stringify(event));
+      continue;
+    }
+    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+      ctx.reject('log event without a numeric timestamp', JSON.stringify(event));
+      continue;
+    }
+    const full = builder.add(choice, timestamp, message);
+    if (full) yield full;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function notAnEnvelope(value: JsonValueBytes, why: string): DecodeError {
+  return new DecodeError(
+    `JSON object ${value.index} at byte ${value.offset.toLocaleString('en-US')} is not a CloudWatch Logs envelope: ${why}`,
+  );
+}

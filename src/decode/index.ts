@@ -1,0 +1,48 @@
+import { ByteSource } from './byte-source.js';
+import type { DecodeContext } from './context.js';
+import { decodeJsonObjects } from './envelopes.js';
+import { unwrapGzipLayers } from './gzip.js';
+import { decodeLines } from './lines.js';
+import { SNIFF_BYTES, sniffShape } from './sniff.js';
+import { DecodeError, type EventBatch, type InputShape } from './types.js';
+
+export type { DecodeContext, FormatChoice } from './context.js';
+export { DecodeError, type EventBatch, type InputShape } from './types.js';
+
+export interface DecodedObject {
+  readonly shape: InputShape;
+  readonly gzipLayers: number;
+  readonly batches: AsyncGenerator<EventBatch>;
+}
+
+/**
+ * Opens any supported input shape: peels gzip layers, sniffs the content and returns its batches.
+ * The batches stream: memory does not grow with the object's size (Parquet input aside, which needs random access).
+ */
+export async function decodeObject(input: AsyncIterable<Buffer>, ctx: DecodeContext): Promise<DecodedObject> {
+  const { inner, layers } = await unwrapGzipLayers(new ByteSource(input));
+  const shape = sniffShape(await inner.peek(SNIFF_BYTES));
+  return { shape, gzipLayers: layers, batches: batchesOf(shape, inner, ctx) };
+}
+
+async function* batchesOf(shape: InputShape, inner: ByteSource, ctx: DecodeContext): AsyncGenerator<EventBatch> {
+  switch (shape) {
+    case 'empty':
+      for await (const chunk of inner.chunks()) {
+        if (chunk.toString('utf8').trim() !== '') throw new DecodeError('content after leading blank space');
+      }
+      return;
+    case 'cwl-envelopes':
+      yield* decodeJsonObjects(inner.chunks(), ctx);
+      return;
+    case 'parquet': {
+      const parts: Buffer[] = [];
+      for await (const chunk of inner.chunks()) parts.push(chunk);
+      const { decodeParquet } = await import('./parquet-input.js');
+      yield* decodeParquet(Buffer.concat(parts), 'object');
+      return;
+    }
+    default:
+      yield* decodeLines(inner.chunks(), shape, ctx);
+  }
+}

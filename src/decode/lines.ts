@@ -1,0 +1,67 @@
+import { StringDecoder } from 'node:string_decoder';
+import { parseFormat } from '../formats/format.js';
+import { BatchBuilder, type DecodeContext, type FormatChoice } from './context.js';
+import type { EventBatch } from './types.js';
+
+/** Splits a byte stream into text lines (LF or CRLF), skipping blank ones. */
+export async function* splitLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of chunks) {
+    const text = rest + decoder.write(chunk);
+    const parts = text.split('\n');
+    rest = parts.pop() ?? '';
+    yield cleanLines(parts);
+  }
+  const last = rest + decoder.end();
+  if (last.trim() !== '') yield cleanLines([last]);
+}
+
+function cleanLines(parts: string[]): string[] {
+  const out: string[] = [];
+  for (const part of parts) {
+    const line = part.endsWith('\r') ? part.slice(0, -1) : part;
+    if (line.trim() !== '') out.push(line);
+  }
+  return out;
+}
+
+/** `2020-02-01T00:00:00.000Z ` — the prefix a CloudWatch Logs export task puts on every line. */
+export const EXPORT_PREFIX = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) /;
+
+export type LineShape = 'lines' | 's3-text' | 'export';
+
+/**
+ * Decodes line-based shapes: bare flow-log lines (Firehose message extraction, or straight to Firehose),
+ * direct-to-S3 text whose first line is a header naming the fields, and CloudWatch Logs exports.
+ */
+export async function* decodeLines(
+  chunks: AsyncIterable<Buffer>,
+  shape: LineShape,
+  ctx: DecodeContext,
+): AsyncGenerator<EventBatch> {
+  const builder = new BatchBuilder();
+  let choice: FormatChoice | undefined = shape === 's3-text' ? undefined : ctx.formatFor(undefined);
+  for await (const lines of splitLines(chunks)) {
+    for (const line of lines) {
+      if (choice === undefined) {
+        // The header of a direct-to-S3 file defines the schema of the rows below it.
+        choice = { format: parseFormat(line), key: '' };
+        continue;
+      }
+      let full: EventBatch | undefined;
+      if (shape === 'export') {
+        const m = EXPORT_PREFIX.exec(line);
+        if (!m) {
+          ctx.reject('line without the export timestamp prefix', line);
+          continue;
+        }
+        full = builder.add(choice, Date.parse(m[1]), line.slice(m[0].length));
+      } else {
+        full = builder.add(choice, Number.NaN, line);
+      }
+      if (full) yield full;
+    }
+  }
+  yield* builder.drain();
+}

@@ -1,0 +1,29 @@
+import type { Writable } from 'node:stream';
+import type { EventBatch } from '../decode/types.js';
+import type { FlowFormat } from '../formats/format.js';
+
+export type OutputKind = 'csv' | 'parquet' | 'jsonl';
+
+export const OUTPUT_EXTENSIONS: Readonly<Record<OutputKind, string>> = {
+  csv: '.csv.gz',
+  parquet: '.parquet',
+  jsonl: '.jsonl.gz',
+};
+
+/**
+ * Turns batches of one format into the bytes of one output file, written to `out`.
+ * Rows are only valid lines: the pipeline has already split off rejected rows.
+ */
+export interface Encoder {
+  /** Encodes a batch; resolves once the bytes are handed to `out` (respecting backpressure). */
+  write(batch: EventBatch): Promise<void>;
+  /** Flushes everything and ends `out`. */
+  finish(): Promise<void>;
+}
+
+export interface EncoderOptions {
+  readonly format: FlowFormat;
+  readonly out: Writable;
+}
+
+export type EncoderFactory = (options: EncoderOptions) => Encoder;

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { AtomicWrite, ListOptions, ObjectInfo, Storage, WriteOptions } from './types.js';
+
+/** Temp files of unfinished writes start with this, so listings and re-runs never take them for outputs. */
+const TEMP_PREFIX = '.flowlake-tmp-';
+
+/** A folder on the local disk (or a single file, when `onlyKey` is given). */
+export class LocalStorage implements Storage {
+  readonly root: string;
+
+  constructor(
+    private readonly dir: string,
+    private readonly onlyKey?: string,
+  ) {
+    this.root = onlyKey === undefined ? dir : join(dir, onlyKey);
+  }
+
+  async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
+    if (this.onlyKey !== undefined) {
+      const info = await this.stat(this.onlyKey);
+      if (info) yield info;
+      return;
+    }
+    const prefixes = options.prefixes?.length ? options.prefixes : [''];
+    for (const prefix of prefixes) {
+      const start = join(this.dir, prefix);
+      for (const path of await walk(start)) {
+        const key = relative(this.dir, path).split(sep).join('/');
+        if (!key.startsWith(prefix)) continue;
+        const info = await this.stat(key);
+        if (info) yield info;
+      }
+    }
+  }
+
+  private async stat(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.path(key));
+      if (!s.isFile()) return undefined;
+      return { key, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}` };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async openRead(key: string): Promise<Readable> {
+    const stream = createReadStream(this.path(key), { highWaterMark: 256 * 1024 });
+    // Surface a missing file as a rejected promise rather than a later stream error.
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    return stream;
+  }
+
+  async readSmall(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(key));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== undefined;
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  writeAtomic(key: string, _options?: WriteOptions): AtomicWrite {
+    const finalPath = this.path(key);
+    const tempPath = tempPathFor(finalPath);
+    // Synchronous mkdir keeps this a plain fs stream (one call per output, negligible).
+    mkdirSync(dirname(finalPath), { recursive: true });
+    const stream = createWriteStream(tempPath, { highWaterMark: 1024 * 1024 });
+    let settled = false;
+    return {
+      stream,
+      async commit() {
+        await finished(stream);
+        await rename(tempPath, finalPath);
+        settled = true;
+      },
+      async abort() {
+        if (settled) return;
+        settled = true;
+        stream.destroy();
+        await rm(tempPath, { force: true });
+      },
+    };
+  }
+
+  async writeSmall(key: string, body: string | Buffer, _options?: WriteOptions): Promise<void> {
+    const finalPath = this.path(key);
+    await mkdir(dirname(finalPath), { recursive: true });
+    const tempPath = tempPathFor(finalPath);
+    await writeFile(tempPath, body);
+    await rename(tempPath, finalPath);
+  }
+
+  private path(key: string): string {
+    return join(this.dir, ...key.split('/'));
+  }
+}
+
+async function walk(dir: string): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw err;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith(TEMP_PREFIX)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+function tempPathFor(finalPath: string): string {
+  return join(dirname(finalPath), `${TEMP_PREFIX}${basename(finalPath)}.${randomBytes(4).toString('hex')}`);
+}

@@ -1,0 +1,50 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** One object under a storage root; `key` is relative to the root, with `/` separators. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  /** Identity of this version of the object: the S3 ETag, or size+mtime for local files. */
+  readonly etag: string;
+}
+
+export interface ListOptions {
+  /** Only keys under these sub-prefixes (relative to the root); all when absent. */
+  readonly prefixes?: readonly string[];
+}
+
+/** A write that becomes visible only on commit(): temp file + rename, or an S3 multipart upload. */
+export interface AtomicWrite {
+  readonly stream: Writable;
+  /** Waits for the stream to finish and makes the object visible under its key. */
+  commit(): Promise<void>;
+  /** Discards everything written; safe to call more than once and after a failed commit. */
+  abort(): Promise<void>;
+}
+
+export interface WriteOptions {
+  readonly contentType?: string;
+  /** Small string metadata stored with the object (S3 user metadata). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** The one small interface the converter needs from a place that holds objects: a folder or an S3 prefix. */
+export interface Storage {
+  /** Human form of the root (`/data/in`, `s3://bucket/prefix`). */
+  readonly root: string;
+  list(options?: ListOptions): AsyncIterable<ObjectInfo>;
+  /** Streams the object's bytes; a remote store retries/resumes broken bodies itself without repeating bytes. */
+  openRead(key: string): Promise<Readable>;
+  /** Reads a small object whole (markers, reports); undefined when it does not exist. */
+  readSmall(key: string): Promise<Buffer | undefined>;
+  exists(key: string): Promise<boolean>;
+  writeAtomic(key: string, options?: WriteOptions): AtomicWrite;
+  /** Convenience for small objects (markers, reports). */
+  writeSmall(key: string, body: string | Buffer, options?: WriteOptions): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** S3-compatible endpoint (path-style addressing); falls back to AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL. */
+  readonly endpointUrl?: string;
+  readonly region?: string;
+}
