@@ -1,3 +1,4 @@
+import { resolveFormat } from '../formats/format.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { VERSION } from '../version.js';
 import type { ConvertOptions } from './types.js';
@@ -19,13 +20,16 @@ export function markerKey(sourceKey: string): string {
   return `_flowlake/done/${sourceKey}.json`;
 }
 
-/** The options that change what a conversion produces. */
+/** The options that change what a conversion produces, with formats resolved so that `v2` equals the default. */
 export function optionsSignature(options: ConvertOptions): string {
+  const groups = Object.entries(options.logGroupFormats ?? {})
+    .map(([group, spec]) => [group, resolveFormat(spec).text])
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   return JSON.stringify({
-    to: [...options.to].sort(),
+    to: [...new Set(options.to)].sort(),
     layout: options.layout,
-    fields: options.fields ?? null,
-    logGroupFormats: options.logGroupFormats ?? {},
+    fields: resolveFormat(options.fields).text,
+    logGroupFormats: groups,
     region: options.layout === 'hive' ? (options.region ?? null) : null,
   });
 }

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import type { RunReport } from '../../src/convert/types.js';
+import { tempDir } from '../support/temp-dir.js';
+
+/** The real command, as a user runs it (the built bin: `npm test` builds first). */
+function flowlake(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/flowlake.js', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function csvFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.csv.gz') && !e.parentPath.includes('_flowlake'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+describe('the flowlake command', () => {
+  it('samples a stash, converts it and reads back every output', () => {
+    const stash = tempDir();
+    const out = tempDir();
+    const sample = flowlake('sample', stash, '--objects', '5', '--events', '400', '--seed', '3');
+    assert.equal(sample.code, 0, sample.stderr);
+    assert.match(sample.stderr, /wrote 5 objects \(2,000 events, \d+ control messages/);
+    const reportFile = join(out, 'report.json');
+    const run = flowlake('convert', stash, out, '--report', reportFile, '--concurrency', '2');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /5 converted, 0 skipped \(already complete\), 0 failed of 5 objects/);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+    assert.equal(report.rows, 2000);
+    const files = csvFiles(out);
+    assert.equal(files.length, 5);
+    let rows = 0;
+    for (const file of files) {
+      const lines = gunzipSync(readFileSync(file)).toString().trim().split('\n');
+      assert.equal(lines[0].split(',')[0], 'timestamp');
+      for (const line of lines.slice(1)) assert.equal(line.split(',').length, 15, line);
+      rows += lines.length - 1;
+      assert.ok(relative(out, file).match(/^2020\/02\/01\/\d\d\/central-vpc-flow-logs-1-.*\.csv\.gz$/), file);
+    }
+    assert.equal(rows, 2000);
+    const again = flowlake('convert', stash, out);
+    assert.equal(again.code, 0);
+    assert.match(again.stderr, /0 converted, 5 skipped/);
+  });
+
+  it('exits 1 naming each failed object and its reason, in the report too; the rest convert', () => {
+    const stash = tempDir();
+    const out = tempDir();
+    flowlake('sample', stash, '--objects', '2', '--events', '50');
+    writeFileSync(join(stash, 'broken'), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2]));
+    const reportFile = join(out, 'report.json');
+    const run = flowlake('convert', stash, join(out, 'x'), '--report', reportFile, '--quiet');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /flowlake: failed: broken: truncated gzip stream after 12 bytes/);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+    assert.deepEqual(report.failures, [{ key: 'broken', error: 'truncated gzip stream after 12 bytes' }]);
+    assert.equal(report.objects.converted, 2);
+  });
+
+  it('exits 2 on bad usage', () => {
+    assert.equal(flowlake('convert').code, 2);
+    assert.equal(flowlake('convert', 'a', 'b', '--to', 'xlsx').code, 2);
+    const badFormat = flowlake('convert', 'a', 'b', '--fields', '${version} ${version}');
+    assert.equal(badFormat.code, 2);
+    assert.match(badFormat.stderr, /appears twice/);
+    assert.equal(flowlake('frobnicate').code, 2);
+    assert.equal(flowlake('--help').code, 0);
+  });
+});
