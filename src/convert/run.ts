@@ -68,8 +68,8 @@ export async function convert(src: string, dst: string, options: RunOptions = {}
     region: options.region,
     force: options.force,
   };
-  const source = openStorage(src, storage);
-  const dest = openStorage(dst, storage);
+  const source = await openStorage(src, storage);
+  const dest = await openStorage(dst, storage);
   const objects = await listSources(source, dest, { prefixes: options.prefixes });
   objects.sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : 1));
   const bytesTotal = objects.reduce((sum, o) => sum + o.size, 0);

@@ -8,8 +8,8 @@ const setup = workerData as WorkerSetup;
 const port = parentPort;
 if (!port) throw new Error('worker-thread must run as a worker');
 
-const source = openStorage(setup.src, setup.storage);
-const dest = openStorage(setup.dst, setup.storage);
+const source = await openStorage(setup.src, setup.storage);
+const dest = await openStorage(setup.dst, setup.storage);
 let current: AbortController | undefined;
 
 port.on('message', async (message: ToWorker) => {
