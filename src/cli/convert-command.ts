@@ -4,6 +4,7 @@ import { convert } from '../convert/run.js';
 import type { LayoutName } from '../convert/types.js';
 import type { OutputKind } from '../encode/types.js';
 import { resolveFormat } from '../formats/format.js';
+import { firehoseTimePrefixes } from '../storage/time-prefixes.js';
 import { collectLogGroupFormat, parseOutputKinds, parsePositiveInt } from './options.js';
 import { ProgressView } from './progress.js';
 import { summaryLines } from './summary.js';
@@ -20,6 +21,8 @@ interface ConvertFlags {
   region?: string;
   report?: string;
   quiet?: boolean;
+  since?: string;
+  until?: string;
 }
 
 export function registerConvertCommand(program: Command): void {
@@ -40,10 +43,13 @@ export function registerConvertCommand(program: Command): void {
     .option('--force', 'convert again even when complete outputs exist')
     .option('--endpoint-url <url>', 'S3-compatible endpoint (path-style addressing)')
     .option('--region <region>', 'AWS region (and the hive layout region when rows carry none)')
+    .option('--since <time>', 'only Firehose time folders (YYYY/MM/DD/HH/) from this UTC date or time')
+    .option('--until <time>', 'only Firehose time folders before this time (a bare date includes that day)')
     .option('--report <file>', 'write the run report as JSON')
     .option('--quiet', 'no progress output, only failures and the summary')
     .action(async (src: string, dst: string, flags: ConvertFlags) => {
       validateFormats(flags);
+      const prefixes = timePrefixes(flags);
       const view = new ProgressView(process.stderr, Boolean(flags.quiet));
       const controller = new AbortController();
       let interrupts = 0;
@@ -64,6 +70,7 @@ export function registerConvertCommand(program: Command): void {
           force: flags.force,
           endpointUrl: flags.endpointUrl,
           region: flags.region,
+          prefixes,
           signal: controller.signal,
           onProgress: (p) => view.update(p),
           onResult: (r) => view.objectDone(r),
@@ -84,6 +91,14 @@ function validateFormats(flags: ConvertFlags): void {
   try {
     resolveFormat(flags.fields);
     for (const spec of Object.values(flags.logGroupFormat ?? {})) resolveFormat(spec);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function timePrefixes(flags: ConvertFlags): string[] | undefined {
+  try {
+    return firehoseTimePrefixes(flags.since, flags.until);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -1,0 +1,104 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  type AthenaLayout,
+  type AthenaOutput,
+  type AthenaTableOptions,
+  createTableDdl,
+  csvTypedViewDdl,
+  defaultYears,
+} from '../athena/ddl.js';
+import { formatNamedQueries, missingQueryFields, namedQueries } from '../athena/queries.js';
+import { FormatError, resolveFormat } from '../formats/format.js';
+import { UsageError } from './usage-error.js';
+
+interface AthenaFlags {
+  location: string;
+  to: AthenaOutput;
+  layout: AthenaLayout;
+  fields?: string;
+  table?: string;
+  database?: string;
+  accounts?: string[];
+  regions?: string[];
+  years?: [number, number];
+  queries: boolean;
+}
+
+function parseList(value: string): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list');
+  return items;
+}
+
+function parseYears(value: string): [number, number] {
+  const m = /^(\d{4})[-,](\d{4})$/.exec(value.trim());
+  if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('expected FROM-TO years, e.g. 2021-2035');
+  return [Number(m[1]), Number(m[2])];
+}
+
+function parseIdentifier(value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) throw new InvalidArgumentError('letters, digits and _ only');
+  return value.toLowerCase();
+}
+
+/** `flowlake athena-ddl`: prints CREATE EXTERNAL TABLE for the outputs, then the named queries. */
+export function registerAthenaCommand(program: Command): void {
+  const [fromYear, toYear] = defaultYears();
+  program
+    .command('athena-ddl')
+    .description('print the Athena CREATE TABLE statement (and named queries) for converted flow logs')
+    .requiredOption('--location <s3-url>', 'destination the outputs were converted into (s3://bucket/prefix)')
+    .addOption(new Option('--to <kind>', 'output the table reads').choices(['parquet', 'csv']).default('parquet'))
+    .addOption(
+      new Option('--layout <layout>', 'output layout (as given to convert)')
+        .choices(['hive', 'mirror'])
+        .default('mirror'),
+    )
+    .option('--fields <format>', 'flow-log format of the outputs, in AWS syntax or v2…v11 (default v2)')
+    .option('--table <name>', 'table name (default vpc_flow_logs_parquet / vpc_flow_logs_csv)', parseIdentifier)
+    .option('--database <name>', 'database of the table', parseIdentifier)
+    .option('--accounts <ids>', 'account ids for an enum projection (default: injected)', parseList)
+    .option('--regions <names>', 'regions for an enum projection (default: injected)', parseList)
+    .option('--years <from-to>', `years of the year projection (default ${fromYear}-${toYear})`, parseYears)
+    .option('--no-queries', 'print the DDL only')
+    .action((flags: AthenaFlags) => {
+      process.stdout.write(athenaDdlText(flags));
+    });
+}
+
+/** Everything the command prints, as one text (tested without a process). */
+export function athenaDdlText(flags: AthenaFlags): string {
+  if (!flags.location.startsWith('s3://'))
+    throw new UsageError(`--location must be an s3:// URL, not "${flags.location}"`);
+  let format: ReturnType<typeof resolveFormat>;
+  try {
+    format = resolveFormat(flags.fields);
+  } catch (error) {
+    if (error instanceof FormatError) throw new UsageError(error.message);
+    throw error;
+  }
+  const options: AthenaTableOptions = {
+    location: flags.location,
+    output: flags.to,
+    layout: flags.layout,
+    format,
+    table: flags.table,
+    database: flags.database,
+    accounts: flags.accounts,
+    regions: flags.regions,
+    years: flags.years,
+  };
+  const parts = [createTableDdl(options)];
+  if (flags.to === 'csv')
+    parts.push(`-- The same rows with Parquet types (timestamp, NULL for "-"):\n${csvTypedViewDdl(options)}`);
+  if (flags.queries) {
+    const queries = namedQueries(options);
+    const missing = missingQueryFields(format);
+    if (missing.length > 0) parts.push(`-- Queries needing ${missing.join(', ')} are left out: the format lacks them.`);
+    if (queries.length > 0) parts.push(formatNamedQueries(queries));
+  }
+  return `${parts.join('\n\n')}\n`;
+}
