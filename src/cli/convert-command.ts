@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { convert } from '../convert/run.js';
@@ -49,6 +50,7 @@ export function registerConvertCommand(program: Command): void {
     .option('--quiet', 'no progress output, only failures and the summary')
     .action(async (src: string, dst: string, flags: ConvertFlags) => {
       validateFormats(flags);
+      if (!src.startsWith('s3://') && !existsSync(src)) throw new UsageError(`${src}: no such file or folder`);
       const prefixes = timePrefixes(flags);
       const view = new ProgressView(process.stderr, Boolean(flags.quiet));
       const controller = new AbortController();

@@ -70,6 +70,9 @@ describe('the flowlake command', () => {
     assert.equal(badFormat.code, 2);
     assert.match(badFormat.stderr, /appears twice/);
     assert.equal(flowlake('frobnicate').code, 2);
+    const missing = flowlake('convert', 'no/such/folder', 'out');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no\/such\/folder: no such file or folder/);
     assert.equal(flowlake('--help').code, 0);
   });
 });
