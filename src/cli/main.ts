@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAthenaCommand } from './athena-command.js';
+import { registerBackfillCommand } from './backfill-command.js';
 import { registerConvertCommand } from './convert-command.js';
 import { registerSampleCommand } from './sample-command.js';
 import { UsageError } from './usage-error.js';
@@ -13,6 +15,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     .showHelpAfterError('(run with --help for usage)');
   registerConvertCommand(program);
   registerSampleCommand(program);
+  registerAthenaCommand(program);
+  registerBackfillCommand(program);
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
 
   try {

@@ -1,16 +1,14 @@
 import { createCsvEncoder } from './csv.js';
+import { createJsonlEncoder } from './jsonl.js';
+import { createParquetEncoder } from './parquet.js';
 import type { Encoder, EncoderFactory, EncoderOptions, OutputKind } from './types.js';
 
 export { type Encoder, OUTPUT_EXTENSIONS, type OutputKind } from './types.js';
 
-const FACTORIES: Record<OutputKind, EncoderFactory> = {
+const FACTORIES: Readonly<Record<OutputKind, EncoderFactory>> = {
   csv: createCsvEncoder,
-  parquet: () => {
-    throw new Error('parquet output is not wired yet');
-  },
-  jsonl: () => {
-    throw new Error('jsonl output is not wired yet');
-  },
+  parquet: createParquetEncoder,
+  jsonl: createJsonlEncoder,
 };
 
 export function createEncoder(kind: OutputKind, options: EncoderOptions): Encoder {
