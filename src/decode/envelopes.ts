@@ -1,5 +1,5 @@
 import { BatchBuilder, type DecodeContext } from './context.js';
-import { type JsonValueBytes, parseJsonObject, splitJsonObjects } from './json-values.js';
+import { type JsonObjectAt, readJsonObjects } from './json-values.js';
 import { DecodeError, type EventBatch } from './types.js';
 
 interface LogEvent {
@@ -17,8 +17,8 @@ export async function* decodeJsonObjects(
   ctx: DecodeContext,
 ): AsyncGenerator<EventBatch> {
   const builder = new BatchBuilder();
-  for await (const value of splitJsonObjects(chunks)) {
-    const doc = parseJsonObject(value);
+  for await (const value of readJsonObjects(chunks)) {
+    const doc = value.value;
     if (!isObject(doc)) throw notAnEnvelope(value, 'it is not an object');
     if ('logEvents' in doc || 'messageType' in doc) {
       yield* decodeEnvelope(doc, value, ctx, builder);
@@ -35,7 +35,7 @@ export async function* decodeJsonObjects(
 
 function* decodeEnvelope(
   doc: Record<string, unknown>,
-  value: JsonValueBytes,
+  value: JsonObjectAt,
   ctx: DecodeContext,
   builder: BatchBuilder,
 ): Generator<EventBatch> {
@@ -69,7 +69,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function notAnEnvelope(value: JsonValueBytes, why: string): DecodeError {
+function notAnEnvelope(value: JsonObjectAt, why: string): DecodeError {
   return new DecodeError(
     `JSON object ${value.index} at byte ${value.offset.toLocaleString('en-US')} is not a CloudWatch Logs envelope: ${why}`,
   );

@@ -43,6 +43,22 @@ describe('input shapes are told from the bytes', () => {
     assert.equal(d.controlMessages, 1);
   });
 
+  it('A: "}{" and "}\\n{" inside strings do not split an envelope; spaced-out envelopes still parse', async () => {
+    const tricky = [
+      dataEnvelope([{ timestamp: T1, message: 'a}{b' }]),
+      dataEnvelope([{ timestamp: T1, message: 'c}\n{d' }]),
+      { ...dataEnvelope([{ timestamp: T2, message: LINE_OK }]), note: '}{"x":1}' },
+    ];
+    const body = `${JSON.stringify(tricky[0])}${JSON.stringify(tricky[1])}\n${JSON.stringify(tricky[2])}  \r\n ${JSON.stringify(tricky[0])}`;
+    for (const chunk of [5, 64, 100000]) {
+      const d = await decodeAll(gz(body), { chunk });
+      assert.deepEqual(
+        d.rows.map((r) => r.line),
+        ['a}{b', 'c}\n{d', LINE_OK, 'a}{b'],
+      );
+    }
+  });
+
   it('A2: Firehose compression on top (gzip around the multi-member gzip)', async () => {
     const inner = firehoseObject([dataEnvelope([{ timestamp: T1, message: LINE_OK }]), controlEnvelope()]);
     const d = await decodeAll(gzipSync(inner));

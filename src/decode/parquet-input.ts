@@ -1,0 +1,136 @@
+import * as zlib from 'node:zlib';
+import { type Compressors, type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
+import { FIELD_CATALOG } from '../formats/fields.js';
+import { FormatError, parseFormat } from '../formats/format.js';
+import { BATCH_ROWS } from './context.js';
+import { DecodeError, type EventBatch } from './types.js';
+
+/**
+ * Input shape C: flow logs delivered straight to S3 as Parquet (columns named with `_`), or a Parquet file
+ * written by flowlake. Parquet needs random access (its footer is at the end), so the reader takes the whole
+ * object as one Buffer: fine for these inputs, which AWS delivers as small files (a few MB per 5-minute file),
+ * but an object is held in memory whole, unlike the streaming text shapes.
+ *
+ * Each row becomes a flow-log line again (values space-separated, null → `-`) with the format taken from the
+ * column names, so Parquet input goes through the same validation and encoders as every other shape.
+ */
+
+const MAGIC = 'PAR1';
+
+export function isParquet(head: Buffer): boolean {
+  return head.length >= 4 && head.toString('latin1', 0, 4) === MAGIC;
+}
+
+/** Decompressors beyond hyparquet's built-in Snappy: AWS's own Parquet delivery uses GZIP. */
+const compressors: Compressors = {
+  GZIP: (input) => zlib.gunzipSync(input),
+  BROTLI: (input) => zlib.brotliDecompressSync(input),
+  // zstd only where the running Node has it (22.15+); Node 20 has no zstd codec.
+  ...(typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function'
+    ? { ZSTD: (input: Uint8Array) => (zlib as unknown as ZstdZlib).zstdDecompressSync(input) }
+    : {}),
+};
+
+interface ZstdZlib {
+  zstdDecompressSync(input: Uint8Array): Buffer;
+}
+
+/** A column that is the row's event time rather than a flow-log field (flowlake's own Parquet output). */
+const TIME_COLUMN = 'timestamp';
+
+export async function* decodeParquet(bytes: Buffer, objectName: string): AsyncGenerator<EventBatch> {
+  if (bytes.length < 12 || !isParquet(bytes) || bytes.toString('latin1', bytes.length - 4) !== MAGIC) {
+    throw new DecodeError(`${objectName}: not a Parquet file (no PAR1 magic at both ends)`);
+  }
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+  let metadata: FileMetaData;
+  try {
+    metadata = parquetMetadata(file);
+  } catch (error) {
+    throw new DecodeError(`${objectName}: unreadable Parquet footer: ${(error as Error).message}`);
+  }
+  const columns = topLevelColumns(metadata, objectName);
+  const timeIndex = columns.findIndex((c) => c === TIME_COLUMN && !FIELD_CATALOG.has(c));
+  const fieldColumns = columns.filter((_, i) => i !== timeIndex);
+  if (fieldColumns.length === 0) throw new DecodeError(`${objectName}: Parquet file has no flow-log columns`);
+  let format: ReturnType<typeof parseFormat>;
+  try {
+    format = parseFormat(fieldColumns.join(' '));
+  } catch (error) {
+    if (error instanceof FormatError) throw new DecodeError(`${objectName}: ${error.message}`);
+    throw error;
+  }
+
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    // One row group at a time, in slices of a batch: the decoded rows of a whole file never sit in memory at once.
+    for (let from = rowStart; from < rowEnd; from += BATCH_ROWS) {
+      const to = Math.min(rowEnd, from + BATCH_ROWS);
+      const rows = await readRows(file, columns, from, to, objectName);
+      const lines: string[] = new Array(rows.length);
+      const timestamps: number[] = new Array(rows.length);
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r];
+        const tokens: string[] = [];
+        for (let c = 0; c < columns.length; c++) if (c !== timeIndex) tokens.push(token(row[c]));
+        lines[r] = tokens.join(' ');
+        timestamps[r] = timeIndex < 0 ? Number.NaN : epochMs(row[timeIndex]);
+      }
+      yield { format, formatKey: '', timestamps, lines };
+    }
+    rowStart = rowEnd;
+  }
+}
+
+function topLevelColumns(metadata: FileMetaData, objectName: string): string[] {
+  const [root, ...elements] = metadata.schema;
+  const names: string[] = [];
+  let i = 0;
+  while (i < elements.length && names.length < (root.num_children ?? 0)) {
+    const element = elements[i];
+    if (element.num_children)
+      throw new DecodeError(`${objectName}: nested Parquet column "${element.name}" is not a flow-log field`);
+    names.push(element.name);
+    i++;
+  }
+  return names;
+}
+
+async function readRows(
+  file: ArrayBuffer,
+  columns: string[],
+  rowStart: number,
+  rowEnd: number,
+  objectName: string,
+): Promise<unknown[][]> {
+  let rows: unknown[][] = [];
+  try {
+    await parquetRead({
+      file,
+      columns,
+      rowStart,
+      rowEnd,
+      compressors,
+      onComplete: (data: unknown[][]) => {
+        rows = data;
+      },
+    });
+  } catch (error) {
+    throw new DecodeError(`${objectName}: unreadable Parquet data: ${(error as Error).message}`);
+  }
+  return rows;
+}
+
+/** A value as a flow-log token: null → `-`; values are never empty or spaced in flow logs, `-` stands in. */
+function token(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '-';
+  if (value instanceof Date) return String(Math.floor(value.getTime() / 1000));
+  return String(value);
+}
+
+function epochMs(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(value);
+  return Number.NaN;
+}
