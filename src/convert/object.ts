@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type DecodeContext, DecodeError, decodeObject, type InputShape } from '../decode/index.js';
+import { describeS3Error } from '../storage/s3/errors.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { VERSION } from '../version.js';
 import { FormatResolver } from './format-resolver.js';
@@ -149,6 +150,8 @@ async function* countingChunks(
 
 function describeFailure(err: unknown): string {
   if (err instanceof DecodeError) return err.message;
+  // Errors of the S3 SDK carry $metadata: say what they mean (access denied, throttled…) in one line.
+  if (typeof err === 'object' && err !== null && '$metadata' in err) return describeS3Error(err, 'S3');
   if (err instanceof Error) {
     if (err.name === 'AbortError') return 'aborted';
     const code = (err as NodeJS.ErrnoException).code;

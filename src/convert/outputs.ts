@@ -107,11 +107,20 @@ export class OutputRouter {
     return [...this.open.values()].flat();
   }
 
-  /** Finishes every encoder, then makes every output visible. */
+  /**
+   * Finishes every encoder, then makes every output visible. Should one output fail to commit, the ones that
+   * did are removed again: a source's outputs appear all together or not at all.
+   */
   async commit(): Promise<{ keys: string[]; bytes: number }> {
     const outputs = this.all();
     await Promise.all(outputs.map((o) => o.encoder.finish()));
-    await Promise.all(outputs.map((o) => o.write.commit()));
+    const commits = await Promise.allSettled(outputs.map((o) => o.write.commit()));
+    const failure = commits.find((c) => c.status === 'rejected');
+    if (failure) {
+      const committed = outputs.filter((_, i) => commits[i].status === 'fulfilled');
+      await Promise.allSettled(committed.map((o) => this.dest.remove(o.key)));
+      throw (failure as PromiseRejectedResult).reason;
+    }
     return { keys: outputs.map((o) => o.key).sort(), bytes: outputs.reduce((sum, o) => sum + o.byteCount, 0) };
   }
 

@@ -38,6 +38,8 @@ export interface Storage {
   /** Reads a small object whole (markers, reports); undefined when it does not exist. */
   readSmall(key: string): Promise<Buffer | undefined>;
   exists(key: string): Promise<boolean>;
+  /** Deletes an object if it exists (undoing the committed outputs of an object whose later outputs failed). */
+  remove(key: string): Promise<void>;
   writeAtomic(key: string, options?: WriteOptions): AtomicWrite;
   /** Convenience for small objects (markers, reports). */
   writeSmall(key: string, body: string | Buffer, options?: WriteOptions): Promise<void>;
