@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { runBackfill } from '../aws/backfill.js';
+import { runBackfill, stateMachineRegion } from '../aws/backfill.js';
+import { UsageError } from './usage-error.js';
 
 /** `flowlake backfill --state-machine ARN --prefix P [--follow]`: starts (and follows) a run on AWS. */
 export function registerBackfillCommand(program: Command): void {
@@ -13,6 +14,11 @@ export function registerBackfillCommand(program: Command): void {
     .option('--poll-seconds <n>', 'seconds between progress polls with --follow', parsePositive, 5)
     .action(
       async (opts: { stateMachine: string; prefix: string; follow?: boolean; name?: string; pollSeconds: number }) => {
+        if (!stateMachineRegion(opts.stateMachine)) {
+          throw new UsageError(
+            `--state-machine needs a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), got "${opts.stateMachine}"`,
+          );
+        }
         process.exitCode = await runBackfill({
           stateMachineArn: opts.stateMachine,
           prefix: opts.prefix,

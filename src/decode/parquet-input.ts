@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { type Compressors, type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
+import { type ColumnData, type Compressors, type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
 import { FIELD_CATALOG } from '../formats/fields.js';
 import { FormatError, parseFormat } from '../formats/format.js';
 import { BATCH_ROWS } from './context.js';
@@ -9,7 +9,8 @@ import { DecodeError, type EventBatch } from './types.js';
  * Input shape C: flow logs delivered straight to S3 as Parquet (columns named with `_`), or a Parquet file
  * written by flowlake. Parquet needs random access (its footer is at the end), so the reader takes the whole
  * object as one Buffer: fine for these inputs, which AWS delivers as small files (a few MB per 5-minute file),
- * but an object is held in memory whole, unlike the streaming text shapes.
+ * but the object is held in memory whole, unlike the streaming text shapes, plus the decoded columns of one
+ * row group at a time.
  *
  * Each row becomes a flow-log line again (values space-separated, null → `-`) with the format taken from the
  * column names, so Parquet input goes through the same validation and encoders as every other shape.
@@ -61,26 +62,68 @@ export async function* decodeParquet(bytes: Buffer, objectName: string): AsyncGe
     throw error;
   }
 
-  let rowStart = 0;
+  let groupStart = 0;
   for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
-    // One row group at a time, in slices of a batch: the decoded rows of a whole file never sit in memory at once.
-    for (let from = rowStart; from < rowEnd; from += BATCH_ROWS) {
-      const to = Math.min(rowEnd, from + BATCH_ROWS);
-      const rows = await readRows(file, columns, from, to, objectName);
-      const lines: string[] = new Array(rows.length);
-      const timestamps: number[] = new Array(rows.length);
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r];
-        const tokens: string[] = [];
-        for (let c = 0; c < columns.length; c++) if (c !== timeIndex) tokens.push(token(row[c]));
-        lines[r] = tokens.join(' ');
-        timestamps[r] = timeIndex < 0 ? Number.NaN : epochMs(row[timeIndex]);
+    const groupEnd = groupStart + Number(group.num_rows);
+    // One row group at a time, read column by column (no row objects), handed out in batch-sized slices.
+    const data = await readRowGroup(file, columns, groupStart, groupEnd, objectName);
+    for (let from = groupStart; from < groupEnd; from += BATCH_ROWS) {
+      const to = Math.min(groupEnd, from + BATCH_ROWS);
+      const lines: string[] = new Array(to - from);
+      const timestamps: number[] = new Array(to - from);
+      const tokens: string[] = new Array(fieldColumns.length);
+      for (let row = from; row < to; row++) {
+        let t = 0;
+        for (let c = 0; c < columns.length; c++) if (c !== timeIndex) tokens[t++] = token(data[c].at(row));
+        lines[row - from] = tokens.join(' ');
+        timestamps[row - from] = timeIndex < 0 ? Number.NaN : epochMs(data[timeIndex].at(row));
       }
       yield { format, formatKey: '', timestamps, lines };
     }
-    rowStart = rowEnd;
+    groupStart = groupEnd;
   }
+}
+
+/** The values of one column of a row group, as hyparquet hands them out in chunks. */
+class ColumnValues {
+  private readonly chunks: ColumnData[] = [];
+  private current: ColumnData | undefined;
+
+  add(chunk: ColumnData): void {
+    this.chunks.push(chunk);
+  }
+
+  at(row: number): unknown {
+    let chunk = this.current;
+    if (chunk === undefined || row < chunk.rowStart || row >= chunk.rowEnd) {
+      chunk = this.chunks.find((c) => row >= c.rowStart && row < c.rowEnd);
+      this.current = chunk;
+    }
+    return chunk === undefined ? undefined : chunk.columnData[row - chunk.rowStart];
+  }
+}
+
+async function readRowGroup(
+  file: ArrayBuffer,
+  columns: string[],
+  rowStart: number,
+  rowEnd: number,
+  objectName: string,
+): Promise<ColumnValues[]> {
+  const values = columns.map(() => new ColumnValues());
+  try {
+    await parquetRead({
+      file,
+      columns,
+      rowStart,
+      rowEnd,
+      compressors,
+      onChunk: (chunk) => values[columns.indexOf(chunk.columnName)]?.add(chunk),
+    });
+  } catch (error) {
+    throw new DecodeError(`${objectName}: unreadable Parquet data: ${(error as Error).message}`);
+  }
+  return values;
 }
 
 function topLevelColumns(metadata: FileMetaData, objectName: string): string[] {
@@ -95,31 +138,6 @@ function topLevelColumns(metadata: FileMetaData, objectName: string): string[] {
     i++;
   }
   return names;
-}
-
-async function readRows(
-  file: ArrayBuffer,
-  columns: string[],
-  rowStart: number,
-  rowEnd: number,
-  objectName: string,
-): Promise<unknown[][]> {
-  let rows: unknown[][] = [];
-  try {
-    await parquetRead({
-      file,
-      columns,
-      rowStart,
-      rowEnd,
-      compressors,
-      onComplete: (data: unknown[][]) => {
-        rows = data;
-      },
-    });
-  } catch (error) {
-    throw new DecodeError(`${objectName}: unreadable Parquet data: ${(error as Error).message}`);
-  }
-  return rows;
 }
 
 /** A value as a flow-log token: null → `-`; values are never empty or spaced in flow logs, `-` stands in. */

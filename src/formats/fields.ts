@@ -80,10 +80,23 @@ const catalogRows: ReadonlyArray<readonly [string, FieldType, number]> = [
   ['ecs-task-id', 'string', 7],
   // v8
   ['reject-reason', 'string', 8],
-  // v9
+  // v9: the resource behind the interface (e.g. a regional NAT gateway)
   ['resource-id', 'string', 9],
-  // v10
+  // v10: VPC encryption controls (0 not encrypted, 1 Nitro, 2 application, 3 both)
   ['encryption-status', 'int32', 10],
+  // v11: tag values of the instance, interface and Auto Scaling group, and the next hop of the flow
+  ['instance-tag', 'string', 11],
+  ['instance-tag-2', 'string', 11],
+  ['interface-tag', 'string', 11],
+  ['interface-tag-2', 'string', 11],
+  ['asg-tag', 'string', 11],
+  ['asg-tag-2', 'string', 11],
+  ['interface-type', 'string', 11],
+  ['next-hop-interface-id', 'string', 11],
+  ['next-hop-subnet-id', 'string', 11],
+  ['next-hop-vpc-id', 'string', 11],
+  ['next-hop-az-id', 'string', 11],
+  ['next-hop-interface-type', 'string', 11],
 ];
 
 function columnName(awsName: string): string {

@@ -27,7 +27,8 @@ describe('CSV, Parquet and JSONL outputs of one pass agree', () => {
     const fromCsv = `(SELECT * RENAME ("log-status" AS log_status) FROM read_csv('${root}/**/*.csv.gz', header = true,
       nullstr = '-', timestampformat = '%Y-%m-%dT%H:%M:%S.%gZ', types = {'timestamp': 'TIMESTAMP'}))`;
     const fromJsonl = `read_json('${root}/**/*.jsonl.gz', format = 'newline_delimited')`;
-    const rows = async (from: string) => (await c.runAndReadAll(`SELECT ${AGGREGATES} FROM ${from}`)).getRowObjectsJson();
+    const rows = async (from: string) =>
+      (await c.runAndReadAll(`SELECT ${AGGREGATES} FROM ${from}`)).getRowObjectsJson();
     const parquet = await rows(fromParquet);
     assert.equal(parquet[0].n, String(report.rows));
     assert.deepEqual(await rows(fromCsv), parquet);

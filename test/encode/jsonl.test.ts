@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { createJsonlEncoder } from '../../src/encode/jsonl.js';
 import { DEFAULT_FORMAT, type FlowFormat, resolveFormat } from '../../src/formats/format.js';
+import { typeToken } from '../../src/formats/values.js';
 
 const LINE_OK =
   '2 123456789012 eni-0a1b2c3d4e5f60718 10.0.1.23 52.94.1.10 49152 443 6 10 840 1580515178 1580515187 ACCEPT OK';
@@ -83,6 +84,43 @@ describe('JSONL.gz encoder', () => {
       tcp_flags: 3,
       start: null,
     });
+  });
+
+  it('types every token exactly as typeToken does (the rule Parquet shares)', async () => {
+    const format = resolveFormat('${vpc-id} ${srcport} ${bytes} ${traffic-path}');
+    const cases = [
+      '-',
+      '0',
+      '00',
+      '-0',
+      '-12',
+      '1e3',
+      '12a',
+      '4294967296',
+      '2147483647',
+      '-2147483648',
+      '99999999999999999',
+      'ü',
+    ];
+    const lines = cases.map((t) => `${t} ${t} ${t} ${t}`);
+    const rows = await encode(
+      format,
+      lines,
+      lines.map(() => 0),
+    );
+    rows.forEach((row, i) => {
+      const t = cases[i];
+      assert.deepEqual(row, {
+        timestamp: '1970-01-01T00:00:00.000Z',
+        vpc_id: typeToken(t, 'string'),
+        srcport: typeToken(t, 'int32'),
+        bytes: typeToken(t, 'int64'),
+        traffic_path: typeToken(t, 'int32'),
+      });
+    });
+    assert.equal(typeToken('4294967296', 'int32'), null);
+    assert.equal(typeToken('4294967296', 'int64'), 4294967296);
+    assert.equal(typeToken('-', 'string'), null);
   });
 
   it('keeps every row of a large input, in order', async () => {

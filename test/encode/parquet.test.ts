@@ -242,6 +242,17 @@ describe('Parquet encoder', () => {
     // Statistics agree with the data (readers use them to skip row groups).
     const [filtered] = await duck(`SELECT count(*) AS n FROM '${path}' WHERE srcaddr = '10.0.77.32'`);
     assert.equal(filtered.n, '1');
+    const objects = await parquetReadObjects({ file: arrayBufferOf(bytes), columns: ['srcaddr', 'dstaddr'] });
+    assert.equal(objects[19_999].srcaddr, lines[19_999].split(' ')[3]);
+    assert.equal(objects[19_999].dstaddr, '10.0.0.1');
+  });
+
+  it('writes columns that hold only nulls in a row group', async () => {
+    const path = save(await encode(DEFAULT_FORMAT, [LINE_NODATA, LINE_NODATA, LINE_NODATA], [1, 2, 3]));
+    const [row] = await duck(
+      `SELECT count(*) AS n, count(srcaddr) AS a, count(packets) AS p, max(log_status) AS s FROM '${path}'`,
+    );
+    assert.deepEqual(row, { n: '3', a: '0', p: '0', s: 'NODATA' });
   });
 
   it('produces a valid, empty file when finished without rows', async () => {

@@ -1,0 +1,163 @@
+import type { FieldType } from '../formats/fields.js';
+import type { FlowFormat } from '../formats/format.js';
+
+/**
+ * Athena DDL for flowlake's outputs (DESIGN §4). Column names and types are those of the Parquet files
+ * (`timestamp`, then each field under its `_` name: int32 → int, int64 → bigint, string → string).
+ */
+
+export type AthenaOutput = 'parquet' | 'csv';
+export type AthenaLayout = 'hive' | 'mirror';
+
+export interface AthenaTableOptions {
+  /** `s3://bucket/prefix`: the destination flowlake converted into (for hive, the folder that holds `AWSLogs/`). */
+  readonly location: string;
+  readonly output: AthenaOutput;
+  readonly layout: AthenaLayout;
+  readonly format: FlowFormat;
+  readonly table?: string;
+  readonly database?: string;
+  /** Account ids for an `enum` projection; without them the account is an `injected` projection. */
+  readonly accounts?: readonly string[];
+  /** Regions for an `enum` projection; without them the region is an `injected` projection. */
+  readonly regions?: readonly string[];
+  /** Inclusive year range of the `year` projection. */
+  readonly years?: readonly [number, number];
+}
+
+export interface AthenaColumn {
+  readonly name: string;
+  readonly type: 'timestamp' | 'int' | 'bigint' | 'string';
+}
+
+/** The partition columns of AWS's Hive-compatible layout, in path order. */
+export const HIVE_PARTITIONS = ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day', 'hour'] as const;
+
+const ATHENA_TYPES: Readonly<Record<FieldType, AthenaColumn['type']>> = {
+  int32: 'int',
+  int64: 'bigint',
+  string: 'string',
+};
+
+/** Hive-compatible delivery of VPC flow logs started in 2021; the range ends ten years ahead of now. */
+export function defaultYears(now = new Date()): [number, number] {
+  return [2021, now.getUTCFullYear() + 10];
+}
+
+export function athenaColumns(format: FlowFormat): AthenaColumn[] {
+  return [
+    { name: 'timestamp', type: 'timestamp' },
+    ...format.fields.map((f) => ({ name: f.column, type: ATHENA_TYPES[f.type] })),
+  ];
+}
+
+export function defaultTableName(output: AthenaOutput): string {
+  return `vpc_flow_logs_${output}`;
+}
+
+/** `db`.`table`, or `table`. */
+export function qualifiedName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
+  const table = `\`${options.table ?? defaultTableName(options.output)}\``;
+  return options.database ? `\`${options.database}\`.${table}` : table;
+}
+
+/** The S3 prefix of the table: hive tables start at `AWSLogs/`, as in AWS's own delivery. */
+export function tableLocation(options: Pick<AthenaTableOptions, 'location' | 'layout'>): string {
+  const base = options.location.endsWith('/') ? options.location : `${options.location}/`;
+  return options.layout === 'hive' ? `${base}AWSLogs/` : base;
+}
+
+export function createTableDdl(options: AthenaTableOptions): string {
+  if (!options.location.startsWith('s3://'))
+    throw new Error(`the table location must be an s3:// URL, not "${options.location}"`);
+  const columns = athenaColumns(options.format).map((c) =>
+    // CSV holds the ISO text of the time; the typed view below turns it into a timestamp.
+    options.output === 'csv' && c.type === 'timestamp' ? { ...c, type: 'string' as const } : c,
+  );
+  const lines = [`CREATE EXTERNAL TABLE IF NOT EXISTS ${qualifiedName(options)} (`];
+  lines.push(columns.map((c) => `  \`${c.name}\` ${c.type}`).join(',\n'));
+  lines.push(')');
+  if (options.layout === 'hive') {
+    lines.push('PARTITIONED BY (');
+    lines.push(HIVE_PARTITIONS.map((p) => `  \`${p}\` string`).join(',\n'));
+    lines.push(')');
+  }
+  if (options.output === 'parquet') {
+    lines.push('STORED AS PARQUET');
+  } else {
+    // LazySimpleSerDe: `-` in an int/bigint column reads as NULL; values never contain commas in flow logs.
+    lines.push("ROW FORMAT DELIMITED FIELDS TERMINATED BY ','");
+    lines.push('STORED AS TEXTFILE');
+  }
+  lines.push(`LOCATION '${tableLocation(options)}'`);
+  const properties: [string, string][] = [];
+  if (options.output === 'parquet') properties.push(['parquet.compression', 'SNAPPY']);
+  else properties.push(['skip.header.line.count', '1']);
+  if (options.layout === 'hive') properties.push(...projectionProperties(options));
+  lines.push('TBLPROPERTIES (');
+  lines.push(properties.map(([k, v]) => `  '${k}' = '${v}'`).join(',\n'));
+  lines.push(');');
+  return lines.join('\n');
+}
+
+/**
+ * Partition projection over the hive path, so no `MSCK REPAIR TABLE` is needed: account and region are
+ * `enum` when their values are given, else `injected` (queries must then name them with `=`); the time parts
+ * are zero-padded `integer` ranges, which Athena prunes from any predicate on year/month/day/hour.
+ */
+export function projectionProperties(options: AthenaTableOptions): [string, string][] {
+  const [fromYear, toYear] = options.years ?? defaultYears();
+  const props: [string, string][] = [['projection.enabled', 'true']];
+  const enumOrInjected = (column: string, values: readonly string[] | undefined) => {
+    if (values && values.length > 0) {
+      props.push([`projection.${column}.type`, 'enum'], [`projection.${column}.values`, values.join(',')]);
+    } else {
+      props.push([`projection.${column}.type`, 'injected']);
+    }
+  };
+  enumOrInjected('aws-account-id', options.accounts);
+  props.push(['projection.aws-service.type', 'enum'], ['projection.aws-service.values', 'vpcflowlogs']);
+  enumOrInjected('aws-region', options.regions);
+  const integer = (column: string, from: number, to: number, digits: number) => {
+    props.push(
+      [`projection.${column}.type`, 'integer'],
+      [`projection.${column}.range`, `${from},${to}`],
+      [`projection.${column}.digits`, String(digits)],
+    );
+  };
+  integer('year', fromYear, toYear, 4);
+  integer('month', 1, 12, 2);
+  integer('day', 1, 31, 2);
+  integer('hour', 0, 23, 2);
+  const template = HIVE_PARTITIONS.map((p) => `${p}=\${${p}}`).join('/');
+  props.push(['storage.location.template', `${tableLocation(options)}${template}/`]);
+  return props;
+}
+
+/** Name of the typed view over a CSV table. */
+export function typedViewName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
+  const table = `${options.table ?? defaultTableName(options.output)}_typed`;
+  return options.database ? `"${options.database}"."${table}"` : `"${table}"`;
+}
+
+/**
+ * CSV keeps values as in the log: the view gives the Parquet types back — the time as a timestamp and `-` as
+ * NULL in string columns (int/bigint columns already read `-` as NULL).
+ */
+export function csvTypedViewDdl(options: AthenaTableOptions): string {
+  const table = qualifiedName(options).replaceAll('`', '"');
+  const select = athenaColumns(options.format).map((c) => {
+    // ISO text with Z → timestamp with time zone UTC → the UTC wall time as Parquet's `timestamp`.
+    if (c.type === 'timestamp')
+      return `  CAST(from_iso8601_timestamp(nullif("timestamp", '')) AS timestamp) AS "timestamp"`;
+    if (c.type === 'string') return `  nullif("${c.name}", '-') AS "${c.name}"`;
+    return `  "${c.name}"`;
+  });
+  const partitions = options.layout === 'hive' ? HIVE_PARTITIONS.map((p) => `  "${p}"`) : [];
+  return [
+    `CREATE OR REPLACE VIEW ${typedViewName(options)} AS`,
+    'SELECT',
+    [...select, ...partitions].join(',\n'),
+    `FROM ${table};`,
+  ].join('\n');
+}

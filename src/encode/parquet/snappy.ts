@@ -1,0 +1,145 @@
+/**
+ * A Snappy block compressor (the raw format Parquet uses, no framing), written for speed on big pages:
+ * one hash table over the whole input with copies limited to 64 KiB back, so every copy fits a 1- or
+ * 2-byte offset. The output is byte-compatible with any Snappy decompressor.
+ */
+
+const HASH_BITS = 15;
+const MAX_OFFSET = 65535;
+/** Bytes at the end that are always emitted as a literal, so 4-byte loads never run past the input. */
+const INPUT_MARGIN = 15;
+
+const table = new Int32Array(1 << HASH_BITS);
+let scratch = new Uint8Array(1 << 16);
+
+export function maxCompressedLength(n: number): number {
+  return 32 + n + Math.floor(n / 6);
+}
+
+export function snappyCompress(input: Uint8Array): Uint8Array {
+  const n = input.length;
+  const bound = maxCompressedLength(n);
+  if (scratch.length < bound) scratch = new Uint8Array(bound);
+  const out = scratch;
+  let op = 0;
+  // Preamble: the uncompressed length as a varint.
+  let len = n;
+  while (len >= 0x80) {
+    out[op++] = (len & 0x7f) | 0x80;
+    len >>>= 7;
+  }
+  out[op++] = len;
+
+  let nextEmit = 0;
+  if (n >= INPUT_MARGIN + 4) {
+    table.fill(0); // entries are position + 1; 0 means empty
+    const ipLimit = n - INPUT_MARGIN;
+    let ip = 1;
+    let nextHash = hash(load32(input, ip));
+    outer: for (;;) {
+      let skip = 32;
+      let nextIp = ip;
+      let candidate = 0;
+      for (;;) {
+        ip = nextIp;
+        const h = nextHash;
+        nextIp = ip + (skip++ >> 5);
+        if (nextIp > ipLimit) break outer;
+        nextHash = hash(load32(input, nextIp));
+        candidate = table[h] - 1;
+        table[h] = ip + 1;
+        if (candidate >= 0 && ip - candidate <= MAX_OFFSET && load32(input, ip) === load32(input, candidate)) break;
+      }
+      op = emitLiteral(input, nextEmit, ip, out, op);
+      for (;;) {
+        const base = ip;
+        let s1 = candidate + 4;
+        let s2 = ip + 4;
+        while (s2 < n && input[s1] === input[s2]) {
+          s1++;
+          s2++;
+        }
+        ip = s2;
+        op = emitCopy(out, op, base - candidate, s2 - base);
+        nextEmit = ip;
+        if (ip >= ipLimit) break outer;
+        table[hash(load32(input, ip - 1))] = ip; // position ip - 1, stored + 1
+        const h = hash(load32(input, ip));
+        candidate = table[h] - 1;
+        table[h] = ip + 1;
+        if (!(candidate >= 0 && ip - candidate <= MAX_OFFSET && load32(input, ip) === load32(input, candidate))) break;
+      }
+      ip++;
+      nextHash = hash(load32(input, ip));
+    }
+  }
+  if (nextEmit < n) op = emitLiteral(input, nextEmit, n, out, op);
+  return out.slice(0, op);
+}
+
+function load32(b: Uint8Array, i: number): number {
+  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+}
+
+function hash(v: number): number {
+  return Math.imul(v, 0x1e35a7bd) >>> (32 - HASH_BITS);
+}
+
+function emitLiteral(input: Uint8Array, start: number, end: number, out: Uint8Array, opIn: number): number {
+  let op = opIn;
+  const n = end - start - 1;
+  if (n < 60) out[op++] = n << 2;
+  else if (n < 0x100) {
+    out[op++] = 60 << 2;
+    out[op++] = n;
+  } else if (n < 0x10000) {
+    out[op++] = 61 << 2;
+    out[op++] = n & 0xff;
+    out[op++] = n >>> 8;
+  } else if (n < 0x1000000) {
+    out[op++] = 62 << 2;
+    out[op++] = n & 0xff;
+    out[op++] = (n >>> 8) & 0xff;
+    out[op++] = n >>> 16;
+  } else {
+    out[op++] = 63 << 2;
+    out[op++] = n & 0xff;
+    out[op++] = (n >>> 8) & 0xff;
+    out[op++] = (n >>> 16) & 0xff;
+    out[op++] = n >>> 24;
+  }
+  if (end - start < 32) {
+    for (let i = start; i < end; i++) out[op++] = input[i];
+  } else {
+    out.set(input.subarray(start, end), op);
+    op += end - start;
+  }
+  return op;
+}
+
+function emitCopy(out: Uint8Array, opIn: number, offset: number, lengthIn: number): number {
+  let op = opIn;
+  let length = lengthIn;
+  while (length >= 68) {
+    op = emitCopyUpTo64(out, op, offset, 64);
+    length -= 64;
+  }
+  if (length > 64) {
+    op = emitCopyUpTo64(out, op, offset, 60);
+    length -= 60;
+  }
+  return emitCopyUpTo64(out, op, offset, length);
+}
+
+function emitCopyUpTo64(out: Uint8Array, opIn: number, offset: number, length: number): number {
+  let op = opIn;
+  if (length < 12 && offset < 2048) {
+    out[op++] = 1 | ((length - 4) << 2) | ((offset >>> 8) << 5);
+    out[op++] = offset & 0xff;
+  } else {
+    out[op++] = 2 | ((length - 1) << 2);
+    out[op++] = offset & 0xff;
+    out[op++] = offset >>> 8;
+  }
+  return op;
+}

@@ -1,0 +1,216 @@
+import { ByteWriter } from './bytes.js';
+import { type ColumnBuffer, dictionaryWins, type EncodedChunk, indexBytes } from './columns.js';
+import { type CompressionName, dataPage, dictionaryPage, type EncodedPage } from './pages.js';
+import { type ColumnSpec, Encoding } from './schema.js';
+
+/** Rows looked at before deciding whether a string column is worth a dictionary. */
+const PROBE_ROWS = 16_384;
+
+/**
+ * String columns are dictionary-built while rows arrive (one Map lookup per value, none when a value repeats
+ * the previous one), so a row group holds each distinct string once. A column that turns out to be mostly
+ * distinct values (remote addresses) switches to plain values for the rest of the file: hashing strings that
+ * never repeat would be the single biggest cost of the encoder.
+ */
+export class StringColumn implements ColumnBuffer {
+  readonly defined: Uint8Array;
+  private readonly indices: Int32Array;
+  private dict = new Map<string, number>();
+  private entries: string[] = [];
+  /** The last value seen: consecutive rows often repeat it (same interface, account, action). */
+  private last = '';
+  private lastIndex = -1;
+  private plain: PlainSpans | undefined;
+  private probed = false;
+
+  constructor(
+    readonly spec: ColumnSpec,
+    capacity: number,
+  ) {
+    this.defined = new Uint8Array(capacity);
+    this.indices = new Int32Array(capacity);
+  }
+
+  /** Sets row `row` to `text[start, end)`. */
+  set(row: number, text: string, start: number, end: number): void {
+    this.defined[row] = 1;
+    const plain = this.plain;
+    if (plain !== undefined) {
+      plain.texts[row] = text;
+      plain.starts[row] = start;
+      plain.ends[row] = end;
+      return;
+    }
+    if (this.lastIndex >= 0 && sameText(text, start, end, this.last)) {
+      this.indices[row] = this.lastIndex;
+      return;
+    }
+    const value = text.slice(start, end);
+    let k = this.dict.get(value);
+    if (k === undefined) {
+      k = this.entries.length;
+      this.dict.set(value, k);
+      this.entries.push(value);
+    }
+    this.indices[row] = k;
+    this.last = value;
+    this.lastIndex = k;
+    if (!this.probed && row + 1 >= PROBE_ROWS) this.probe(row + 1);
+  }
+
+  /** A quarter of the first rows distinct: switch to plain values, converting the rows so far. */
+  private probe(rowsSoFar: number): void {
+    this.probed = true;
+    if (this.entries.length < rowsSoFar / 4) return;
+    const capacity = this.defined.length;
+    const plain: PlainSpans = {
+      texts: new Array(capacity),
+      starts: new Int32Array(capacity),
+      ends: new Int32Array(capacity),
+    };
+    for (let i = 0; i < rowsSoFar; i++) {
+      if (this.defined[i] === 0) continue;
+      const value = this.entries[this.indices[i]];
+      plain.texts[i] = value;
+      plain.ends[i] = value.length;
+    }
+    this.plain = plain;
+    this.reset();
+  }
+
+  reset(): void {
+    this.dict = new Map();
+    this.entries = [];
+    this.last = '';
+    this.lastIndex = -1;
+  }
+
+  encode(rows: number, compression: CompressionName): EncodedChunk {
+    return this.plain !== undefined
+      ? this.encodePlain(rows, this.plain, compression)
+      : this.encodeDictionary(rows, compression);
+  }
+
+  private encodePlain(rows: number, spans: PlainSpans, compression: CompressionName): EncodedChunk {
+    const { defined } = this;
+    const { texts, starts, ends } = spans;
+    const body = new ByteWriter(rows * 24 + 16);
+    let m = 0;
+    for (let i = 0; i < rows; i++) {
+      if (defined[i] === 0) continue;
+      const text = texts[i] as string;
+      const start = starts[i];
+      const end = ends[i];
+      const at = body.length;
+      body.ensure(4 + (end - start) * 3);
+      const buf = body.buf;
+      // ASCII is copied char by char straight from the line; anything else goes through the UTF-8 encoder.
+      let p = at + 4;
+      let j = start;
+      for (; j < end; j++) {
+        const c = text.charCodeAt(j);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (j < end) {
+        body.length = at + 4;
+        body.utf8(text.slice(start, end));
+        p = body.length;
+      }
+      body.length = p;
+      body.view.setInt32(at, p - at - 4, true);
+      m++;
+    }
+    texts.fill(undefined, 0, rows); // let the row group's lines go
+    const pages = [dataPage(defined, rows, body.written(), Encoding.PLAIN, compression)];
+    // No min/max: mostly-distinct values (addresses) give ranges that prune nothing, and cost a compare per row.
+    return { pages, hasDictionary: false, encodings: [Encoding.PLAIN, Encoding.RLE], nullCount: rows - m };
+  }
+
+  private encodeDictionary(rows: number, compression: CompressionName): EncodedChunk {
+    const { defined, indices, entries } = this;
+    const n = entries.length;
+    // The dictionary page body: each entry as a 4-byte length and its UTF-8 bytes.
+    const dictBody = new ByteWriter(n * 16 + 16);
+    const offsets = new Int32Array(n + 1);
+    let ascii = true;
+    for (let k = 0; k < n; k++) {
+      const at = dictBody.length;
+      dictBody.int32(0);
+      const len = dictBody.utf8(entries[k]);
+      if (len !== entries[k].length) ascii = false;
+      dictBody.view.setInt32(at, len, true);
+      offsets[k + 1] = dictBody.length;
+    }
+    const present = new Int32Array(rows);
+    let m = 0;
+    let plainBytes = 0;
+    for (let i = 0; i < rows; i++) {
+      if (defined[i] === 0) continue;
+      const k = indices[i];
+      present[m++] = k;
+      plainBytes += offsets[k + 1] - offsets[k];
+    }
+    const dictBytes = dictBody.written();
+    const pages: EncodedPage[] = [];
+    let encodings: number[];
+    if (n > 0 && dictionaryWins(dictBytes.length, m, n, plainBytes)) {
+      pages.push(dictionaryPage(dictBytes, n, compression));
+      pages.push(dataPage(defined, rows, indexBytes(present, m, n), Encoding.RLE_DICTIONARY, compression));
+      encodings = [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY];
+    } else {
+      // Plain: copy each row's already-encoded (length + bytes) entry.
+      const plain = new Uint8Array(plainBytes);
+      let pos = 0;
+      for (let j = 0; j < m; j++) {
+        const k = present[j];
+        plain.set(dictBytes.subarray(offsets[k], offsets[k + 1]), pos);
+        pos += offsets[k + 1] - offsets[k];
+      }
+      pages.push(dataPage(defined, rows, plain, Encoding.PLAIN, compression));
+      encodings = [Encoding.PLAIN, Encoding.RLE];
+    }
+    const stats = n === 0 ? {} : ascii ? asciiMinMax(entries) : minMax(dictBytes, offsets, n);
+    return { pages, hasDictionary: encodings.length === 3, encodings, nullCount: rows - m, ...stats };
+  }
+}
+
+/** Whether `text[start, end)` equals `value`, compared in place (short values: a loop beats a builtin call). */
+function sameText(text: string, start: number, end: number, value: string): boolean {
+  if (end - start !== value.length) return false;
+  for (let i = 0; i < value.length; i++) if (text.charCodeAt(start + i) !== value.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Plain-mode string values: each row's value is `texts[row].slice(starts[row], ends[row])`, kept unsliced. */
+interface PlainSpans {
+  readonly texts: (string | undefined)[];
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+}
+
+/** For ASCII strings, JavaScript's string order is the byte order Parquet uses. */
+function asciiMinMax(entries: readonly string[]): { min: Uint8Array; max: Uint8Array } {
+  let min = entries[0];
+  let max = min;
+  for (let k = 1; k < entries.length; k++) {
+    const e = entries[k];
+    if (e < min) min = e;
+    else if (e > max) max = e;
+  }
+  return { min: Buffer.from(min, 'latin1'), max: Buffer.from(max, 'latin1') };
+}
+
+/** Byte-wise (unsigned, as Parquet orders UTF8) min and max over the dictionary entries. */
+function minMax(dictBytes: Uint8Array, offsets: Int32Array, n: number): { min: Uint8Array; max: Uint8Array } {
+  const buf = Buffer.from(dictBytes.buffer, dictBytes.byteOffset, dictBytes.length);
+  const entry = (k: number) => buf.subarray(offsets[k] + 4, offsets[k + 1]);
+  let min = entry(0);
+  let max = min;
+  for (let k = 1; k < n; k++) {
+    const e = entry(k);
+    if (Buffer.compare(e, min) < 0) min = e;
+    else if (Buffer.compare(e, max) > 0) max = e;
+  }
+  return { min: Uint8Array.from(min), max: Uint8Array.from(max) };
+}
