@@ -1,5 +1,4 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { runBackfill, stateMachineRegion } from '../aws/backfill.js';
 import { UsageError } from './usage-error.js';
 
 /** `flowlake backfill --state-machine ARN --prefix P [--follow]`: starts (and follows) a run on AWS. */
@@ -14,6 +13,8 @@ export function registerBackfillCommand(program: Command): void {
     .option('--poll-seconds <n>', 'seconds between progress polls with --follow', parsePositive, 5)
     .action(
       async (opts: { stateMachine: string; prefix: string; follow?: boolean; name?: string; pollSeconds: number }) => {
+        // Loaded here: the Step Functions SDK is not worth its start-up cost for every other command.
+        const { runBackfill, stateMachineRegion } = await import('../aws/backfill.js');
         if (!stateMachineRegion(opts.stateMachine)) {
           throw new UsageError(
             `--state-machine needs a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), got "${opts.stateMachine}"`,

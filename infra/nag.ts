@@ -1,0 +1,127 @@
+import { type App, CfnElement, type Stack, aws_s3 as s3, Token, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import type { FlowlakeStack } from './stack.js';
+
+/** Registers cdk-nag's AwsSolutions pack on the app (synthesis fails on any finding) and the acknowledgments. */
+export function applyNagChecks(app: App, stack: FlowlakeStack): void {
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
+  );
+  acknowledgeFindings(stack);
+}
+
+/** Unacknowledged AwsSolutions findings under a construct (tests and `npm run synth` count them). */
+export function nagFindings(scope: IConstruct) {
+  return new AwsSolutionsChecks(undefined, { verbose: false }).validateScope(scope).violations;
+}
+
+/**
+ * Every finding the stack accepts, each on the construct it concerns and for the exact resource
+ * (cdk-nag v3 acknowledges findings one by one: `Rule[finding]`, no wildcards).
+ */
+export function acknowledgeFindings(stack: FlowlakeStack): void {
+  const src = (suffix: string) => `arn:<AWS::Partition>:s3:::${stack.sourceBucket.bucketName}/${suffix}`;
+  const dst = (suffix: string) => `${bucketArn(stack, stack.destinationBucket)}/${suffix}`;
+  const sp = stack.sourcePrefix;
+  const dp = stack.destinationPrefix;
+  const ack = (construct: IConstruct, rule: string, reason: string) =>
+    Validations.of(construct).acknowledge({ id: rule, reason });
+  const wildcard = (construct: IConstruct, resource: string, reason: string) =>
+    ack(construct, `AwsSolutions-IAM5[Resource::${resource}]`, reason);
+
+  const runtimeReason =
+    'Pinned to nodejs22.x on purpose: flowlake is built and tested on Node 20/22 and bundled for node22; ' +
+    'moving to a newer runtime is a tested change of its own, not an automatic one.';
+  ack(stack.worker, 'AwsSolutions-L1', runtimeReason);
+  ack(stack.summary, 'AwsSolutions-L1', runtimeReason);
+
+  const workerRole = stack.worker.role!;
+  wildcard(
+    workerRole,
+    src(`${sp}*`),
+    'Read-only (s3:GetObject) on the objects under the configured source prefix; their keys are not known in advance.',
+  );
+  wildcard(
+    workerRole,
+    dst(`${dp}*`),
+    'Write-only (PutObject/AbortMultipartUpload) under the destination prefix: output keys derive from source keys.',
+  );
+  wildcard(
+    workerRole,
+    dst(`${dp}_flowlake/done/*`),
+    'Reads back only its own completion markers, to skip source objects that are already converted.',
+  );
+
+  const summaryRole = stack.summary.role!;
+  wildcard(
+    summaryRole,
+    dst(`${dp}_flowlake/map-results/*`),
+    'Reads the Distributed Map result files of the run; Step Functions names them per map run.',
+  );
+  wildcard(summaryRole, dst(`${dp}_flowlake/runs/*`), 'Writes one run report per execution, named after it.');
+
+  const machine = stack.stateMachine.role;
+  const mapPolicy = stack.stateMachine.node.tryFindChild('DistributedMapPolicy') ?? stack.stateMachine;
+  wildcard(
+    machine,
+    dst(`${dp}_flowlake/map-results/*`),
+    'The Distributed Map ResultWriter writes its manifest and result files under this prefix only.',
+  );
+  wildcard(
+    machine,
+    `${lambdaArn(stack, stack.worker)}:*`,
+    'Invoking the worker function (and its versions), as granted by the LambdaInvoke task.',
+  );
+  wildcard(
+    machine,
+    `${lambdaArn(stack, stack.summary)}:*`,
+    'Invoking the summary function (and its versions), as granted by the LambdaInvoke task.',
+  );
+  wildcard(
+    machine,
+    '*',
+    'CloudWatch Logs delivery (logs:*LogDelivery, *ResourcePolicy, DescribeLogGroups) and X-Ray trace upload do not ' +
+      'support resource-level permissions; see the Step Functions logging and X-Ray IAM documentation.',
+  );
+  // Region and account print as pseudo parameters in an environment-agnostic stack, literally otherwise.
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(stack, stack.stateMachine.node.defaultChild)}"}]}]}`;
+  wildcard(
+    mapPolicy,
+    `${executions}:*`,
+    "Describe/stop the Distributed Map's child executions of this state machine; their names are made at run time.",
+  );
+  wildcard(
+    mapPolicy,
+    `${executions}/flowlake:*`,
+    "Redrive the Distributed Map's child executions (map label 'flowlake') of this state machine.",
+  );
+
+  const notifications = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+  if (notifications) {
+    ack(
+      notifications,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      "aws-cdk-lib's own BucketNotificationsHandler custom resource (runs at deploy time only, to set the source " +
+        'bucket notification); its role with the basic execution policy for its logs is created by CDK.',
+    );
+  }
+}
+
+function logicalId(stack: Stack, resource: IConstruct | undefined): string {
+  if (!(resource instanceof CfnElement)) throw new Error(`${resource?.node.path} is not a CloudFormation element`);
+  return stack.resolve(resource.logicalId);
+}
+
+/** How cdk-nag prints a bucket ARN: `<LogicalId.Arn>` for one this stack creates, the literal ARN otherwise. */
+function bucketArn(stack: Stack, bucket: s3.IBucket): string {
+  const cfn = bucket.node.defaultChild;
+  if (cfn instanceof s3.CfnBucket) return `<${logicalId(stack, cfn)}.Arn>`;
+  return `arn:<AWS::Partition>:s3:::${bucket.bucketName}`;
+}
+
+function lambdaArn(stack: Stack, fn: IConstruct): string {
+  return `<${logicalId(stack, fn.node.defaultChild)}.Arn>`;
+}

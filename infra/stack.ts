@@ -1,0 +1,368 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CfnOutput,
+  Duration,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_lambda_event_sources as lambdaEvents,
+  aws_logs as logs,
+  aws_lambda_nodejs as nodejs,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  aws_s3 as s3,
+  aws_s3_notifications as s3n,
+  aws_stepfunctions as sfn,
+  aws_sqs as sqs,
+  aws_stepfunctions_tasks as tasks,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { parseConvertOptions } from '../src/aws/config.js';
+import { folderPrefix, listUnderPrefix, PrefixScopedObjectsReader, PrefixScopedResultWriter } from './scoped-s3.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface FlowlakeStackProps extends StackProps {
+  /** The bucket holding the flow-log stash; always imported, only ever read. */
+  readonly sourceBucketName: string;
+  /** Key prefix of the stash ('' for the whole bucket). */
+  readonly sourcePrefix?: string;
+  /** An existing destination bucket; when absent the stack creates one (with an access-log bucket). */
+  readonly destinationBucketName?: string;
+  readonly destinationPrefix?: string;
+  /** Output formats: csv, parquet, jsonl. Default csv. */
+  readonly formats?: readonly string[];
+  /** mirror (default) or hive. */
+  readonly layout?: string;
+  /** Flow-log format of lines without a header (AWS `${field}` syntax); the v2 default when absent. */
+  readonly fields?: string;
+  /** Per CloudWatch log group formats. */
+  readonly logGroupFormats?: Readonly<Record<string, string>>;
+  readonly workerMemoryMiB?: number;
+  readonly workerTimeout?: Duration;
+  /** Child executions of the Distributed Map running at once. */
+  readonly mapConcurrency?: number;
+  /** Source objects per worker invocation in a backfill. */
+  readonly maxItemsPerBatch?: number;
+  /** Percentage of items whose worker invocation may crash before the backfill map run fails. */
+  readonly toleratedFailurePercentage?: number;
+  /** S3 ObjectCreated → SQS → worker for new objects. Off by default. */
+  readonly realTime?: boolean;
+  /** Messages per worker invocation on the real-time path. */
+  readonly queueBatchSize?: number;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export const DEFAULTS = {
+  workerMemoryMiB: 2048,
+  workerTimeout: Duration.minutes(10),
+  mapConcurrency: 40,
+  maxItemsPerBatch: 10,
+  maxInputBytesPerBatch: 128 * 1024,
+  toleratedFailurePercentage: 5,
+  queueBatchSize: 1,
+} as const;
+
+/**
+ * flowlake on AWS: the worker Lambda (the CLI's per-object conversion), a backfill state machine with a
+ * Distributed Map over the source prefix, and an optional real-time path S3 → SQS → worker.
+ */
+export class FlowlakeStack extends Stack {
+  readonly worker: nodejs.NodejsFunction;
+  readonly summary: nodejs.NodejsFunction;
+  readonly stateMachine: sfn.StateMachine;
+  readonly destinationBucket: s3.IBucket;
+  readonly queue?: sqs.Queue;
+  readonly deadLetterQueue?: sqs.Queue;
+  /** Normalised prefixes ('' or ending with '/'), as the policies use them. */
+  readonly sourcePrefix: string;
+  readonly destinationPrefix: string;
+  readonly sourceBucket: s3.IBucket;
+  /** The access-log bucket, when the stack creates the destination bucket. */
+  readonly accessLogsBucket?: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: FlowlakeStackProps) {
+    super(scope, id, props);
+    // The ResultWriter API that takes a prefix and writer settings; must be set before any state is created.
+    this.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
+    // Access logs delivered by a bucket policy, so the log bucket can keep ACLs disabled.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+
+    const sourcePrefix = folderPrefix(props.sourcePrefix);
+    const destPrefix = folderPrefix(props.destinationPrefix);
+    this.sourcePrefix = sourcePrefix;
+    this.destinationPrefix = destPrefix;
+    const source = s3.Bucket.fromBucketName(this, 'SourceBucket', props.sourceBucketName);
+    this.sourceBucket = source;
+    let dest: s3.IBucket;
+    if (props.destinationBucketName) {
+      dest = s3.Bucket.fromBucketName(this, 'DestinationBucket', props.destinationBucketName);
+    } else {
+      const created = this.createDestinationBucket();
+      dest = created.bucket;
+      this.accessLogsBucket = created.accessLogs;
+    }
+    this.destinationBucket = dest;
+    if (props.destinationBucketName === props.sourceBucketName) assertNoOverlap(sourcePrefix, destPrefix);
+
+    const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const timeout = props.workerTimeout ?? DEFAULTS.workerTimeout;
+    const settings = {
+      formats: [...(props.formats ?? ['csv'])],
+      layout: props.layout ?? 'mirror',
+      ...(props.fields ? { fields: props.fields } : {}),
+      ...(props.logGroupFormats ? { logGroupFormats: props.logGroupFormats } : {}),
+    };
+    // A typo in formats or layout fails here, at synthesis, rather than in every worker invocation.
+    parseConvertOptions(settings);
+    const commonEnv = {
+      SOURCE_BUCKET: props.sourceBucketName,
+      SOURCE_PREFIX: sourcePrefix,
+      DEST_BUCKET: dest.bucketName,
+      DEST_PREFIX: destPrefix,
+      POWERTOOLS_METRICS_NAMESPACE: 'flowlake',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    // Worker: read-only on the source prefix, write-only on the destination prefix (it reads back only its
+    // own completion markers, to skip objects already converted).
+    this.worker = this.lambdaFunction('Worker', 'src/aws/worker.ts', {
+      memorySize: props.workerMemoryMiB ?? DEFAULTS.workerMemoryMiB,
+      timeout,
+      retention,
+      environment: {
+        ...commonEnv,
+        FORMATS: settings.formats.join(','),
+        LAYOUT: settings.layout,
+        ...(props.fields ? { FIELDS: props.fields } : {}),
+        ...(props.logGroupFormats ? { LOG_GROUP_FORMATS: JSON.stringify(props.logGroupFormats) } : {}),
+        POWERTOOLS_SERVICE_NAME: 'flowlake-worker',
+      },
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [source.arnForObjects(`${sourcePrefix}*`)] }),
+        listUnderPrefix(source, sourcePrefix),
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [dest.arnForObjects(`${destPrefix}*`)],
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [dest.arnForObjects(`${destPrefix}_flowlake/done/*`)],
+        }),
+        // Without ListBucket S3 answers 403 instead of 404 for a marker that does not exist yet.
+        listUnderPrefix(dest, ''),
+      ],
+    });
+
+    // Summary: reads the map results, writes one run report.
+    // The report of a large run holds one result per object (~0.5 KB each): room for a few hundred thousand.
+    this.summary = this.lambdaFunction('Summary', 'src/aws/summary.ts', {
+      memorySize: 2048,
+      timeout: Duration.minutes(10),
+      retention,
+      environment: { ...commonEnv, POWERTOOLS_SERVICE_NAME: 'flowlake-summary' },
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [dest.arnForObjects(`${destPrefix}_flowlake/map-results/*`)],
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [dest.arnForObjects(`${destPrefix}_flowlake/runs/*`)],
+        }),
+      ],
+    });
+
+    this.stateMachine = this.backfillStateMachine(source, dest, sourcePrefix, destPrefix, settings, props, retention);
+    if (props.realTime) {
+      const { queue, deadLetterQueue } = this.realTimePath(source, sourcePrefix, timeout, props.queueBatchSize);
+      this.queue = queue;
+      this.deadLetterQueue = deadLetterQueue;
+      new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl, description: 'S3 ObjectCreated notifications' });
+      new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
+    }
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.stateMachine.stateMachineArn,
+      description: 'flowlake backfill --state-machine <this> --prefix <source prefix> --follow',
+    });
+    new CfnOutput(this, 'DestinationUrl', { value: `s3://${dest.bucketName}/${destPrefix}` });
+    new CfnOutput(this, 'WorkerFunctionName', { value: this.worker.functionName });
+  }
+
+  private createDestinationBucket(): { bucket: s3.Bucket; accessLogs: s3.Bucket } {
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const bucket = new s3.Bucket(this, 'Destination', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'destination/',
+      // Uploads aborted by a crashed worker would otherwise be billed forever.
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    return { bucket, accessLogs };
+  }
+
+  private lambdaFunction(
+    id: string,
+    entry: string,
+    options: {
+      memorySize: number;
+      timeout: Duration;
+      retention: logs.RetentionDays;
+      environment: Record<string, string>;
+      statements: iam.PolicyStatement[];
+    },
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: options.retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An own role instead of the AWS managed basic-execution policy: logs go to this function's group only.
+    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    for (const statement of options.statements) role.addToPolicy(statement);
+    return new nodejs.NodejsFunction(this, id, {
+      entry: join(REPO_ROOT, entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: options.memorySize,
+      timeout: options.timeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: options.environment,
+      bundling: {
+        forceDockerBundling: false,
+        sourceMap: true,
+        sourcesContent: false,
+        minify: true,
+        target: 'node22',
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Bundled CommonJS dependencies still call require(); give the ES module one.
+        banner:
+          "import { createRequire as __flowlakeRequire } from 'node:module'; const require = __flowlakeRequire(import.meta.url);",
+        // Bundle the AWS SDK too: the version tested here is the version that runs.
+        externalModules: [],
+      },
+    });
+  }
+
+  private backfillStateMachine(
+    source: s3.IBucket,
+    dest: s3.IBucket,
+    sourcePrefix: string,
+    destPrefix: string,
+    settings: Record<string, unknown>,
+    props: FlowlakeStackProps,
+    retention: logs.RetentionDays,
+  ): sfn.StateMachine {
+    const convertBatch = new tasks.LambdaInvoke(this, 'ConvertBatch', {
+      lambdaFunction: this.worker,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
+    const map = new sfn.DistributedMap(this, 'ConvertObjects', {
+      // The prefix to list is the execution's input: `flowlake backfill --prefix P` → {"prefix": P}.
+      itemReader: new PrefixScopedObjectsReader({
+        bucket: source,
+        prefix: sfn.JsonPath.stringAt('$.prefix'),
+        allowedPrefix: sourcePrefix,
+      }),
+      itemBatcher: new sfn.ItemBatcher({
+        maxItemsPerBatch: props.maxItemsPerBatch ?? DEFAULTS.maxItemsPerBatch,
+        maxInputBytesPerBatch: DEFAULTS.maxInputBytesPerBatch,
+        batchInput: { settings },
+      }),
+      maxConcurrency: props.mapConcurrency ?? DEFAULTS.mapConcurrency,
+      toleratedFailurePercentage: props.toleratedFailurePercentage ?? DEFAULTS.toleratedFailurePercentage,
+      resultWriterV2: new PrefixScopedResultWriter({ bucket: dest, prefix: `${destPrefix}_flowlake/map-results` }),
+      label: 'flowlake',
+    });
+    map.itemProcessor(convertBatch);
+
+    const writeReport = new tasks.LambdaInvoke(this, 'WriteRunReport', {
+      lambdaFunction: this.summary,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+      payload: sfn.TaskInput.fromObject({
+        executionName: sfn.JsonPath.executionName,
+        startedAt: sfn.JsonPath.executionStartTime,
+        prefix: sfn.JsonPath.stringAt('$$.Execution.Input.prefix'),
+        resultWriterDetails: sfn.JsonPath.objectAt('$.ResultWriterDetails'),
+      }),
+    });
+    // Per-object failures do not fail a batch (its other objects converted); the report decides the outcome.
+    const outcome = new sfn.Choice(this, 'EveryObjectConverted')
+      .when(
+        sfn.Condition.numberGreaterThan('$.failed', 0),
+        new sfn.Fail(this, 'SomeObjectsFailed', { error: 'FlowlakeObjectsFailed', causePath: '$.message' }),
+      )
+      .otherwise(new sfn.Succeed(this, 'AllObjectsConverted'));
+
+    const logGroup = new logs.LogGroup(this, 'BackfillLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    return new sfn.StateMachine(this, 'Backfill', {
+      definitionBody: sfn.DefinitionBody.fromChainable(map.next(writeReport).next(outcome)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+  }
+
+  private realTimePath(source: s3.IBucket, sourcePrefix: string, workerTimeout: Duration, batchSize?: number) {
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const queue = new sqs.Queue(this, 'ObjectCreated', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for Lambda event sources: at least six times the function timeout.
+      visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 3 },
+    });
+    // On an imported bucket CDK configures this through its BucketNotificationsHandler custom resource,
+    // which keeps the bucket's other notification configurations.
+    source.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.SqsDestination(queue),
+      ...(sourcePrefix ? [{ prefix: sourcePrefix }] : []),
+    );
+    this.worker.addEventSource(
+      new lambdaEvents.SqsEventSource(queue, {
+        batchSize: batchSize ?? DEFAULTS.queueBatchSize,
+        reportBatchItemFailures: true,
+      }),
+    );
+    return { queue, deadLetterQueue };
+  }
+}
+
+/** Outputs written under the source prefix would be read back as sources (and feed the real-time path). */
+function assertNoOverlap(sourcePrefix: string, destPrefix: string): void {
+  if (sourcePrefix.startsWith(destPrefix) || destPrefix.startsWith(sourcePrefix)) {
+    throw new Error(
+      `destination prefix "${destPrefix}" overlaps source prefix "${sourcePrefix}" in the same bucket; use separate prefixes`,
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resultsOfChild } from '../../src/aws/summary.js';
+
+describe('summary: reading Distributed Map result records', () => {
+  it('takes the per-object results a child execution returned', () => {
+    const result = { key: '2024/a', status: 'converted', rows: 3 };
+    const records = resultsOfChild(
+      { Status: 'SUCCEEDED', Input: '{"Items":[]}', Output: JSON.stringify({ results: [result] }) },
+      'stash/',
+    );
+    assert.deepEqual(records, [result]);
+  });
+
+  it('fails every source object of a crashed batch with the Lambda error, keys relative to the source', () => {
+    const batch = {
+      Items: [
+        { Key: 'stash/2024/a', Size: 10, Etag: '"1"' },
+        { Key: 'stash/2024/', Size: 0, Etag: '"2"' },
+        { Key: 'stash/2024/b', Size: 20, Etag: '"3"' },
+      ],
+      BatchInput: { settings: { formats: ['csv'] } },
+    };
+    const cause = JSON.stringify({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: 'Task timed out after 600.00 seconds',
+    });
+    const records = resultsOfChild(
+      { Status: 'FAILED', Input: JSON.stringify(batch), Error: 'Sandbox.Timedout', Cause: cause },
+      'stash/',
+    );
+    assert.deepEqual(
+      records.map((r) => [r.key, r.status, r.error]),
+      [
+        ['2024/a', 'failed', 'Sandbox.Timedout: Task timed out after 600.00 seconds'],
+        ['2024/b', 'failed', 'Sandbox.Timedout: Task timed out after 600.00 seconds'],
+      ],
+    );
+  });
+
+  it('keeps a plain-text cause as it is', () => {
+    const records = resultsOfChild(
+      { Status: 'FAILED', Input: '{"Items":[{"Key":"x"}]}', Error: 'States.Timeout', Cause: 'heartbeat missed' },
+      '',
+    );
+    assert.equal(records[0].error, 'States.Timeout: heartbeat missed');
+  });
+});

@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { propsFromContext } from '../../infra/context.js';
+import { acknowledgeFindings, nagFindings } from '../../infra/nag.js';
+import { FlowlakeStack } from '../../infra/stack.js';
+
+type Json = Record<string, unknown>;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Json;
+}
+
+const SOURCE_BUCKET = 'example-flowlogs-stash';
+const SOURCE_PREFIX = 'firehose/vpc/';
+
+function buildStack(context: Json, outdir?: string) {
+  const app = new App({ outdir, context: { sourceBucket: SOURCE_BUCKET, sourcePrefix: SOURCE_PREFIX, ...context } });
+  const stack = new FlowlakeStack(app, 'Flowlake', propsFromContext(app.node));
+  acknowledgeFindings(stack);
+  return { app, stack };
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+const OBJECT_ACTIONS = /^s3:(Get|Put|Delete|Abort|ListMultipartUploadParts|Restore|Replicate)/;
+
+/** Renders an intrinsic-laden value as text, tokens as `${...}`, so policies can be matched by string. */
+function flat(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = value as Json;
+    if (Array.isArray(v['Fn::Join'])) {
+      const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+      return parts.map(flat).join(sep);
+    }
+    if (v.Ref) return `\${${v.Ref}}`;
+    if (v['Fn::GetAtt']) return `\${${(v['Fn::GetAtt'] as string[]).join('.')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
+  let outdir: string;
+  let stack: FlowlakeStack;
+  let template: Template;
+  let assemblyDir: string;
+
+  before(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'flowlake-cdk-'));
+    const built = buildStack({ realTime: 'true', destinationPrefix: 'converted/', formats: 'csv,parquet' }, outdir);
+    stack = built.stack;
+    assemblyDir = built.app.synth().directory;
+    template = Template.fromStack(stack);
+  });
+
+  after(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('bundles both handlers as ES modules with source maps, without Docker', () => {
+    const assets = readdirSync(assemblyDir).filter((d) => d.startsWith('asset.'));
+    const bundles = assets.filter((d) => readdirSync(join(assemblyDir, d)).includes('index.mjs'));
+    assert.equal(bundles.length, 2, `bundled assets: ${assets.join(', ')}`);
+    for (const dir of bundles) assert.ok(readdirSync(join(assemblyDir, dir)).includes('index.mjs.map'));
+  });
+
+  it('bundles a worker that loads as an ES module and answers an SQS event', async () => {
+    const worker = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('Worker'),
+    )![1] as { Properties: { Code: { S3Key: string } } };
+    const bundle = join(assemblyDir, `asset.${worker.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+    const env = { SOURCE_BUCKET: 'b', DEST_BUCKET: 'd', POWERTOOLS_METRICS_DISABLED: 'true' };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const { handler } = await import(pathToFileURL(bundle).href);
+      const testEvent = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'b' });
+      const response = await handler({ Records: [{ messageId: 'm1', eventSource: 'aws:sqs', body: testEvent }] });
+      assert.deepEqual(response, { batchItemFailures: [] });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('runs the worker and the summary on nodejs22.x, arm64', () => {
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
+    assert.equal(Object.keys(functions).length, 2);
+    for (const fn of Object.values(functions))
+      assert.deepEqual((fn as Json & { Properties: Json }).Properties.Architectures, ['arm64']);
+  });
+
+  it('queues S3 notifications in an encrypted, TLS-only queue with a DLQ after 3 receives', () => {
+    const worker = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { LAYOUT: 'mirror' } } },
+      }),
+    )[0] as { Properties: { Timeout: number } };
+    const queues = template.findResources('AWS::SQS::Queue');
+    assert.equal(Object.keys(queues).length, 2);
+    for (const q of Object.values(queues) as Array<{ Properties: Json }>) {
+      assert.equal(q.Properties.SqsManagedSseEnabled, true);
+    }
+    const main = Object.values(queues).find((q) => (q as { Properties: Json }).Properties.RedrivePolicy) as {
+      Properties: { RedrivePolicy: { maxReceiveCount: number }; VisibilityTimeout: number };
+    };
+    assert.equal(main.Properties.RedrivePolicy.maxReceiveCount, 3);
+    assert.ok(main.Properties.VisibilityTimeout >= 6 * worker.Properties.Timeout);
+    const tlsDenies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter((p) =>
+      JSON.stringify(p).includes('"aws:SecureTransport":"false"'),
+    );
+    assert.equal(tlsDenies.length, 2);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: SOURCE_PREFIX }] } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('defines the backfill as a Distributed Map over the execution prefix, logging ALL', () => {
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
+      Properties: { DefinitionString: unknown; LoggingConfiguration: { Level: string } };
+    };
+    assert.equal(machine.Properties.LoggingConfiguration.Level, 'ALL');
+    const definition = JSON.parse(flat(machine.Properties.DefinitionString));
+    const map = definition.States[definition.StartAt];
+    assert.equal(map.Type, 'Map');
+    assert.equal(map.ItemProcessor.ProcessorConfig.Mode, 'DISTRIBUTED');
+    assert.match(map.ItemReader.Resource, /:states:::s3:listObjectsV2$/);
+    assert.deepEqual(map.ItemReader.Parameters, { Bucket: SOURCE_BUCKET, 'Prefix.$': '$.prefix' });
+    assert.equal(map.ItemBatcher.MaxItemsPerBatch, 10);
+    assert.ok(map.ItemBatcher.MaxInputBytesPerBatch > 0);
+    assert.deepEqual(map.ItemBatcher.BatchInput, { settings: { formats: ['csv', 'parquet'], layout: 'mirror' } });
+    assert.equal(map.MaxConcurrency, 40);
+    assert.equal(map.ToleratedFailurePercentage, 5);
+    assert.match(map.ResultWriter.Resource, /:states:::s3:putObject$/);
+    assert.equal(map.ResultWriter.Parameters.Prefix, 'converted/_flowlake/map-results');
+    const report = definition.States[map.Next];
+    assert.equal(report.Type, 'Task');
+    assert.equal(report.Parameters['resultWriterDetails.$'], '$.ResultWriterDetails');
+  });
+
+  it('grants no s3:* and no S3 object action on *, and reads the source only under its prefix', () => {
+    const statements: Array<Statement & { policy: string }> = [];
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      const doc = (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument;
+      for (const s of doc.Statement) statements.push({ ...s, policy: id });
+    }
+    for (const s of statements) {
+      const actions = actionsOf(s);
+      assert.ok(!actions.includes('s3:*') && !actions.includes('*'), `${s.policy}: ${actions}`);
+      if (actions.some((a) => OBJECT_ACTIONS.test(a))) {
+        for (const r of resourcesOf(s)) assert.notEqual(flat(r), '*', `${s.policy} grants ${actions} on *`);
+      }
+    }
+    const onSource = statements.filter((s) => resourcesOf(s).some((r) => flat(r).includes(`:s3:::${SOURCE_BUCKET}`)));
+    assert.ok(onSource.length > 0);
+    for (const s of onSource) {
+      if (s.policy.startsWith('SourceBucketNotificationsHandler')) {
+        // CDK's deploy-time custom resource that sets the bucket notification (real-time path).
+        assert.deepEqual(
+          actionsOf(s).filter((a) => !/^s3:(Put|Get)BucketNotification$/.test(a)),
+          [],
+        );
+        continue;
+      }
+      for (const action of actionsOf(s)) {
+        if (action === 's3:GetObject') {
+          assert.deepEqual(resourcesOf(s).map(flat), [
+            `arn:\${AWS::Partition}:s3:::${SOURCE_BUCKET}/${SOURCE_PREFIX}*`,
+          ]);
+        } else if (action === 's3:ListBucket') {
+          assert.deepEqual(s.Condition, { StringLike: { 's3:prefix': [`${SOURCE_PREFIX}*`] } });
+        } else {
+          assert.fail(`${s.policy} grants ${action} on the source bucket`);
+        }
+      }
+    }
+  });
+
+  it('creates a destination bucket that blocks public access, enforces TLS, encrypts and logs access', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    assert.equal(Object.keys(buckets).length, 2); // destination + its access-log bucket
+    for (const bucket of Object.values(buckets) as Array<{ Properties: Json }>) {
+      assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      assert.ok(bucket.Properties.BucketEncryption);
+    }
+    assert.equal(Object.values(buckets).filter((b) => JSON.stringify(b).includes('LoggingConfiguration')).length, 1);
+    const tlsOnly = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter((p) =>
+      JSON.stringify(p).includes('"aws:SecureTransport":"false"'),
+    );
+    assert.equal(tlsOnly.length, 2);
+  });
+
+  it('passes cdk-nag AwsSolutions with every finding acknowledged', () => {
+    assert.deepEqual(
+      nagFindings(stack).map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath)}`),
+      [],
+    );
+  });
+});
+
+describe('FlowlakeStack variants (not bundled)', () => {
+  const noBundling = { 'aws:cdk:bundling-stacks': [] };
+
+  it('passes cdk-nag with an imported destination and no real-time path', () => {
+    const { app, stack } = buildStack({ ...noBundling, destinationBucket: 'existing-dest', destinationPrefix: 'out' });
+    app.synth();
+    assert.deepEqual(
+      nagFindings(stack).map((v) => v.ruleName),
+      [],
+    );
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+  });
+
+  it('passes cdk-nag in a concrete account and region (ARNs then print them literally)', () => {
+    const app = new App({ context: { ...noBundling, sourceBucket: SOURCE_BUCKET, realTime: 'true' } });
+    const stack = new FlowlakeStack(app, 'Flowlake', {
+      ...propsFromContext(app.node),
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    acknowledgeFindings(stack);
+    app.synth();
+    assert.deepEqual(
+      nagFindings(stack).map((v) => v.ruleName),
+      [],
+    );
+  });
+
+  it('refuses an unknown output format at synthesis', () => {
+    assert.throws(() => buildStack({ ...noBundling, formats: 'csv,xlsx' }), /unknown output format "xlsx"/);
+  });
+
+  it('refuses a destination that overlaps the source prefix in the same bucket', () => {
+    assert.throws(
+      () => buildStack({ ...noBundling, destinationBucket: SOURCE_BUCKET, destinationPrefix: `${SOURCE_PREFIX}out/` }),
+      /overlaps/,
+    );
+  });
+});
