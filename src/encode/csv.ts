@@ -1,8 +1,8 @@
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
-import { constants, createGzip, type Gzip } from 'node:zlib';
+import { constants } from 'node:zlib';
 import type { EventBatch } from '../decode/types.js';
 import type { FlowFormat } from '../formats/format.js';
+import { GzipBlocks } from './gzip-blocks.js';
+import { IsoTimeWriter } from './iso-time.js';
 import { rowTimeMs } from './row-time.js';
 import type { Encoder, EncoderOptions } from './types.js';
 
@@ -13,9 +13,6 @@ import type { Encoder, EncoderOptions } from './types.js';
  */
 export const CSV_GZIP_LEVEL = 5;
 export const CSV_GZIP_STRATEGY = constants.Z_FILTERED;
-
-/** Rows are assembled as bytes in blocks this big and handed to zlib whole: one small write per row is ~8× slower. */
-const BLOCK_BYTES = 1 << 20;
 
 const SPACE = 0x20;
 const COMMA = 0x2c;
@@ -34,27 +31,9 @@ export function csvHeader(format: FlowFormat): string {
 
 /** Writes `timestamp,<fields…>` rows as CSV.gz: the flow-log line's bytes with spaces turned into commas in place. */
 export function createCsvEncoder({ format, out }: EncoderOptions): Encoder {
-  const gzip: Gzip = createGzip({ level: CSV_GZIP_LEVEL, strategy: CSV_GZIP_STRATEGY, chunkSize: 256 * 1024 });
-  gzip.pipe(out);
-  const done = finished(out);
-  done.catch(() => {}); // observed in finish(); avoids an unhandled rejection when an error comes first
-  let block = Buffer.allocUnsafe(BLOCK_BYTES);
-  let pos = 0;
+  const sink = new GzipBlocks(out, { level: CSV_GZIP_LEVEL, strategy: CSV_GZIP_STRATEGY });
   const times = new IsoTimeWriter();
-
-  pos += block.write(`${csvHeader(format)}\n`, pos, 'utf8');
-
-  async function flush(): Promise<void> {
-    if (pos === 0) return;
-    const full = block.subarray(0, pos);
-    block = Buffer.allocUnsafe(BLOCK_BYTES);
-    pos = 0;
-    if (!gzip.write(full)) await once(gzip, 'drain');
-  }
-
-  function writeTime(ms: number): void {
-    pos = times.write(ms, block, pos);
-  }
+  sink.pos += sink.block.write(`${csvHeader(format)}\n`, sink.pos, 'utf8');
 
   return {
     async write(batch: EventBatch): Promise<void> {
@@ -62,12 +41,11 @@ export function createCsvEncoder({ format, out }: EncoderOptions): Encoder {
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i];
         // Worst case: 3 bytes per UTF-16 unit, the ISO time, the quotes and a formula guard per value.
-        if (pos + line.length * 4 + 64 > block.length) {
-          await flush();
-          if (line.length * 4 + 64 > block.length) block = Buffer.allocUnsafe(line.length * 4 + 64);
-        }
-        const rowStart = pos;
-        writeTime(rowTime(batch.format, timestamps[i], line));
+        await sink.reserve(line.length * 4 + 64);
+        const block = sink.block;
+        const rowStart = sink.pos;
+        const time = rowTime(format, timestamps[i], line);
+        let pos = times.write(time, block, rowStart);
         block[pos++] = COMMA;
         const valueStart = pos;
         const end = valueStart + block.write(line, valueStart, 'utf8');
@@ -75,19 +53,15 @@ export function createCsvEncoder({ format, out }: EncoderOptions): Encoder {
           pos = end;
         } else {
           // Rare: a value needs quoting or formula neutralising; build that row as text instead.
-          pos = rowStart;
-          writeTime(rowTime(batch.format, timestamps[i], line));
+          pos = times.write(time, block, rowStart);
           block[pos++] = COMMA;
           pos += block.write(line.split(' ').map(csvValue).join(','), pos, 'utf8');
         }
         block[pos++] = 0x0a;
+        sink.pos = pos;
       }
     },
-    async finish(): Promise<void> {
-      await flush();
-      gzip.end();
-      await done;
-    },
+    finish: () => sink.finish(),
   };
 }
 
@@ -128,54 +102,4 @@ export function csvValue(value: string): string {
   if (startsFormula && v !== '-' && !/^-\d+(\.\d+)?$/.test(v)) v = `'${v}`;
   if (/[",\n\r\t]/.test(v)) return `"${v.replaceAll('"', '""')}"`;
   return v;
-}
-
-/**
- * Writes ISO-8601 UTC times with milliseconds as bytes. The `YYYY-MM-DDT` part is formatted once per day; the
- * time of day is written digit by digit, so no Date or string is made per row.
- */
-class IsoTimeWriter {
-  private day = Number.NaN;
-  private readonly dayPrefix = Buffer.alloc(11);
-
-  write(ms: number, block: Buffer, pos: number): number {
-    if (Number.isNaN(ms)) return pos; // no time known: empty cell
-    if (!Number.isInteger(ms) || ms < 0 || ms >= MAX_FOUR_DIGIT_YEAR_MS) {
-      // Fractions, and years outside 0000–9999 (the ISO form changes length): rare enough to format whole.
-      return pos + block.write(new Date(ms).toISOString(), pos, 'latin1');
-    }
-    const day = Math.floor(ms / DAY_MS);
-    if (day !== this.day) {
-      this.day = day;
-      this.dayPrefix.write(new Date(day * DAY_MS).toISOString().slice(0, 11), 0, 'latin1');
-    }
-    this.dayPrefix.copy(block, pos);
-    let rest = ms - day * DAY_MS;
-    const millis = rest % 1000;
-    rest = (rest - millis) / 1000;
-    const seconds = rest % 60;
-    rest = (rest - seconds) / 60;
-    const minutes = rest % 60;
-    const hours = (rest - minutes) / 60;
-    pos = twoDigits(block, pos + 11, hours);
-    block[pos++] = 0x3a; // :
-    pos = twoDigits(block, pos, minutes);
-    block[pos++] = 0x3a;
-    pos = twoDigits(block, pos, seconds);
-    block[pos++] = 0x2e; // .
-    block[pos++] = 0x30 + Math.floor(millis / 100);
-    block[pos++] = 0x30 + (Math.floor(millis / 10) % 10);
-    block[pos++] = 0x30 + (millis % 10);
-    block[pos++] = 0x5a; // Z
-    return pos;
-  }
-}
-
-const DAY_MS = 86_400_000;
-const MAX_FOUR_DIGIT_YEAR_MS = 253_402_300_800_000; // 10000-01-01T00:00:00Z
-
-function twoDigits(block: Buffer, pos: number, value: number): number {
-  block[pos] = 0x30 + Math.floor(value / 10);
-  block[pos + 1] = 0x30 + (value % 10);
-  return pos + 2;
 }

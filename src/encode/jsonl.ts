@@ -1,23 +1,16 @@
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import type { EventBatch } from '../decode/types.js';
 import { fitsType, scanInt, scanned } from '../formats/values.js';
+import { GzipBlocks } from './gzip-blocks.js';
+import { IsoTimeWriter, MAX_DATE_MS } from './iso-time.js';
 import type { EncoderFactory } from './types.js';
 
 /** gzip level for JSONL: the fastest whose output stays within 10% of `gzip -6` (measured: level 5 is +5% and 21% faster, level 4 is +15%). */
 export const JSONL_GZIP_LEVEL = 5;
 
-/** Rows are written as bytes into blocks this big, handed to zlib whole. */
-const BLOCK_BYTES = 1 << 20;
-
 const DASH = 45;
 const ZERO = 48;
 const QUOTE = 34;
 const BACKSLASH = 92;
-
-/** '000' … '999' */
-const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 /**
  * JSONL.gz output (DESIGN §4): one object per row with the Parquet column names and types — `timestamp` as
@@ -25,10 +18,8 @@ const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0')
  * as bytes straight from the line (no per-row strings); only values that need JSON escaping take a slow path.
  */
 export const createJsonlEncoder: EncoderFactory = ({ format, out }) => {
-  const gzip = createGzip({ level: JSONL_GZIP_LEVEL, chunkSize: 256 * 1024 });
-  gzip.pipe(out);
-  const done = finished(out);
-  done.catch(() => {}); // observed in finish()
+  const sink = new GzipBlocks(out, { level: JSONL_GZIP_LEVEL });
+  const times = new IsoTimeWriter();
   const fields = format.fields;
   // `,"account_id":` and so on, built once.
   const keyPrefixes = fields.map((f) => `,${JSON.stringify(f.column)}:`);
@@ -36,27 +27,19 @@ export const createJsonlEncoder: EncoderFactory = ({ format, out }) => {
   const isString = fields.map((f) => f.type === 'string');
   const isInt32 = fields.map((f) => f.type === 'int32');
   const startIndex = format.startIndex;
-  let block = Buffer.allocUnsafe(BLOCK_BYTES);
+  // The row being written: taken from the sink per row, handed back after it.
+  let block = sink.block;
   let pos = 0;
-  let lastSecond = Number.NaN;
-  let secondPrefix = '';
 
   /** Writes ASCII text (keys, numbers, times) byte by byte. */
   function ascii(text: string, start = 0, end = text.length): void {
     for (let i = start; i < end; i++) block[pos++] = text.charCodeAt(i);
   }
 
-  /** `"YYYY-MM-DDTHH:MM:SS.mmmZ"`: the part up to the second is formatted once per second. */
+  /** `"YYYY-MM-DDTHH:MM:SS.mmmZ"` */
   function time(ms: number): void {
-    const second = Math.floor(ms / 1000);
-    if (second !== lastSecond) {
-      lastSecond = second;
-      secondPrefix = new Date(second * 1000).toISOString().slice(0, 20);
-    }
     block[pos++] = QUOTE;
-    ascii(secondPrefix);
-    ascii(MILLIS[ms - second * 1000]);
-    block[pos++] = 0x5a; // Z
+    pos = times.write(ms, block, pos);
     block[pos++] = QUOTE;
   }
 
@@ -89,9 +72,8 @@ export const createJsonlEncoder: EncoderFactory = ({ format, out }) => {
   function row(line: string, eventMs: number): void {
     ascii('{"timestamp":');
     const ms = Number.isNaN(eventMs) ? startMs(line) : eventMs;
-    if (Number.isNaN(ms) || Math.abs(ms) > 8.64e15) ascii('null');
-    else if (ms >= 0 && ms < 253402300800000) time(ms);
-    else ascii(`"${new Date(ms).toISOString()}"`); // years outside 0000–9999
+    if (Number.isNaN(ms) || Math.abs(ms) > MAX_DATE_MS) ascii('null');
+    else time(ms);
     let at = 0;
     for (let c = 0; c < fields.length; c++) {
       ascii(keyPrefixes[c]);
@@ -114,33 +96,20 @@ export const createJsonlEncoder: EncoderFactory = ({ format, out }) => {
     block[pos++] = 0x0a;
   }
 
-  async function flush(): Promise<void> {
-    if (pos === 0) return;
-    const full = block.subarray(0, pos);
-    block = Buffer.allocUnsafe(BLOCK_BYTES);
-    pos = 0;
-    if (!gzip.write(full)) await once(gzip, 'drain');
-  }
-
   return {
     async write(batch: EventBatch): Promise<void> {
       const { lines, timestamps } = batch;
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i];
         // Worst case: every value escaped as \u00XX (6 bytes per unit), plus keys, time and braces.
-        const worst = line.length * 6 + keysLength + 128;
-        if (pos + worst > block.length) {
-          await flush();
-          if (worst > block.length) block = Buffer.allocUnsafe(worst);
-        }
+        await sink.reserve(line.length * 6 + keysLength + 128);
+        block = sink.block;
+        pos = sink.pos;
         row(line, timestamps[i]);
+        sink.pos = pos;
       }
     },
-    async finish(): Promise<void> {
-      await flush();
-      gzip.end();
-      await done;
-    },
+    finish: () => sink.finish(),
   };
 };
 

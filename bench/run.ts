@@ -1,0 +1,17 @@
+/**
+ * `npm run bench`: every benchmark in turn, each printing its side-by-side figures and ratios.
+ *   bench/csv.ts      flowlake vs the naive baseline vs the gunzip + gzip -6 floor; 2M-event peak memory
+ *   bench/parquet.ts  flowlake Parquet vs DuckDB converting the same objects
+ *   bench/s3.ts       S3→S3 on a loopback S3 server vs local→local
+ * Run one alone with `node --import tsx bench/<name>.ts`.
+ */
+import { spawnSync } from 'node:child_process';
+
+const benches = [['bench/csv.ts'], ['bench/parquet.ts'], ['bench/s3.ts', 'bench/data/in']];
+let failed = 0;
+for (const [script, ...args] of benches) {
+  process.stdout.write(`\n## ${script}\n\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed > 0 ? 1 : 0;
