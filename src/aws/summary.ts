@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { buildReport } from '../convert/report.js';
+import { buildReport, failedResult } from '../convert/report.js';
 import type { ObjectResult } from '../convert/types.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
@@ -109,19 +109,7 @@ export function resultsOfChild(child: ChildExecutionRecord, sourcePrefix: string
     child.Status === 'SUCCEEDED'
       ? 'no output'
       : `${child.Error ?? child.Status ?? 'not run'}: ${causeText(child.Cause)}`;
-  return keys.map((key) => ({
-    key: key.startsWith(sourcePrefix) ? key.slice(sourcePrefix.length) : key,
-    status: 'failed',
-    error,
-    rows: 0,
-    rejected: {},
-    controlMessages: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    outputs: [],
-    warnings: [],
-    seconds: 0,
-  }));
+  return keys.map((key) => failedResult(key.startsWith(sourcePrefix) ? key.slice(sourcePrefix.length) : key, error));
 }
 
 /** A Lambda error's cause is JSON with an errorMessage; other causes are plain text. */

@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { convertObject } from '../convert/object.js';
+import { failedResult } from '../convert/report.js';
 import type { ObjectResult } from '../convert/types.js';
 import { openStorage } from '../storage/index.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
@@ -78,7 +79,7 @@ export function createWorker(deps: WorkerDependencies): Worker {
     } catch (error) {
       // Keys in results are relative to the source root, as convertObject and the CLI report them.
       const key = ref.key.startsWith(sourcePrefix) ? ref.key.slice(sourcePrefix.length) : ref.key;
-      return failedResult(key, error, (Date.now() - started) / 1000);
+      return failedResult(key, errorText(error), (Date.now() - started) / 1000);
     }
   }
 
@@ -111,7 +112,7 @@ export function createWorker(deps: WorkerDependencies): Worker {
       try {
         result = await convertRef(objectFromMapItem(item, config.sourceBucket), config);
       } catch (error) {
-        result = failedResult(String(item?.Key), error, 0);
+        result = failedResult(String(item?.Key), errorText(error));
       }
       if (!result) continue;
       record(result);
@@ -167,22 +168,6 @@ async function describeObject(source: Storage, ref: ObjectRef, key: string): Pro
   throw new Error('object not found in the source bucket');
 }
 
-function failedResult(key: string, error: unknown, seconds: number): ObjectResult {
-  return {
-    key,
-    status: 'failed',
-    error: error instanceof Error ? error.message : String(error),
-    rows: 0,
-    rejected: {},
-    controlMessages: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    outputs: [],
-    warnings: [],
-    seconds,
-  };
-}
-
 function compact(result: ObjectResult): ObjectResult {
   const warnings =
     result.warnings.length > MAX_WARNINGS_PER_RESULT
@@ -209,3 +194,7 @@ export const handler: WorkerHandler = (event, context) => {
   defaultWorker ??= createWorker({ config: readWorkerConfig() });
   return defaultWorker(event, context);
 };
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -53,3 +53,20 @@ export function buildReport(args: {
     results,
   };
 }
+
+/** The result of an object that failed before (or without) converting anything. */
+export function failedResult(key: string, error: string, seconds = 0): ObjectResult {
+  return {
+    key,
+    status: 'failed',
+    error,
+    rows: 0,
+    rejected: {},
+    controlMessages: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    outputs: [],
+    warnings: [],
+    seconds,
+  };
+}
