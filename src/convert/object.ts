@@ -57,7 +57,7 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
         controlMessages++;
       },
     };
-    body = await source.openRead(object.key);
+    body = await source.openRead(object.key, { etag: object.etag });
     const counted = countingChunks(body, signal, (n) => {
       bytesIn = n;
       onProgress?.({ bytesIn, rows });

@@ -57,9 +57,26 @@ export async function listSources(source: Storage, dest: Storage, options: ListO
  * worker threads, largest first so the last one to finish is a small one.
  */
 export async function convert(src: string, dst: string, options: RunOptions = {}): Promise<RunReport> {
+  const storage: StorageOptions = { endpointUrl: options.endpointUrl, region: options.region };
+  const source = await openStorage(src, storage);
+  const dest = await openStorage(dst, storage);
+  try {
+    return await runOver(source, dest, src, dst, options, storage);
+  } finally {
+    await Promise.allSettled([source.close?.(), dest.close?.()]);
+  }
+}
+
+async function runOver(
+  source: Storage,
+  dest: Storage,
+  src: string,
+  dst: string,
+  options: RunOptions,
+  storage: StorageOptions,
+): Promise<RunReport> {
   const startedAt = new Date();
   const started = performance.now();
-  const storage: StorageOptions = { endpointUrl: options.endpointUrl, region: options.region };
   const convertOptions: ConvertOptions = {
     to: options.to ?? DEFAULT_CONVERT_OPTIONS.to,
     layout: options.layout ?? DEFAULT_CONVERT_OPTIONS.layout,
@@ -68,8 +85,6 @@ export async function convert(src: string, dst: string, options: RunOptions = {}
     region: options.region,
     force: options.force,
   };
-  const source = await openStorage(src, storage);
-  const dest = await openStorage(dst, storage);
   const objects = await listSources(source, dest, { prefixes: options.prefixes });
   objects.sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : 1));
   const bytesTotal = objects.reduce((sum, o) => sum + o.size, 0);

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { AtomicWrite, ListOptions, ObjectInfo, Storage, WriteOptions } from './types.js';
+import type { AtomicWrite, ListOptions, ObjectInfo, ReadOptions, Storage, WriteOptions } from './types.js';
 
 /** Temp files of unfinished writes start with this, so listings and re-runs never take them for outputs. */
 const TEMP_PREFIX = '.flowlake-tmp-';
@@ -49,7 +49,8 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async openRead(key: string): Promise<Readable> {
+  /** Local files are read as they are now; `etag` (size + mtime) is not checked. */
+  async openRead(key: string, _options?: ReadOptions): Promise<Readable> {
     const stream = createReadStream(this.path(key), { highWaterMark: 256 * 1024 });
     // Surface a missing file as a rejected promise rather than a later stream error.
     await new Promise<void>((resolve, reject) => {

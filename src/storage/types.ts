@@ -33,8 +33,11 @@ export interface Storage {
   /** Human form of the root (`/data/in`, `s3://bucket/prefix`). */
   readonly root: string;
   list(options?: ListOptions): AsyncIterable<ObjectInfo>;
-  /** Streams the object's bytes; a remote store retries/resumes broken bodies itself without repeating bytes. */
-  openRead(key: string): Promise<Readable>;
+  /**
+   * Streams the object's bytes; a remote store retries/resumes broken bodies itself without repeating bytes.
+   * With `etag`, only that version is read (S3 If-Match): a source replaced mid-run fails instead of mixing.
+   */
+  openRead(key: string, options?: ReadOptions): Promise<Readable>;
   /** Reads a small object whole (markers, reports); undefined when it does not exist. */
   readSmall(key: string): Promise<Buffer | undefined>;
   exists(key: string): Promise<boolean>;
@@ -43,6 +46,13 @@ export interface Storage {
   writeAtomic(key: string, options?: WriteOptions): AtomicWrite;
   /** Convenience for small objects (markers, reports). */
   writeSmall(key: string, body: string | Buffer, options?: WriteOptions): Promise<void>;
+  /** Releases connections (S3 keep-alive sockets); the storage is not used afterwards. */
+  close?(): Promise<void>;
+}
+
+export interface ReadOptions {
+  /** The version listed (ObjectInfo.etag). */
+  readonly etag?: string;
 }
 
 export interface StorageOptions {
