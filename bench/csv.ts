@@ -31,7 +31,7 @@ function csvRows(dir: string, dropControl: boolean): string[] {
   const rows: string[] = [];
   for (const file of listFiles(dir, '.csv.gz')) {
     const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').slice(1, -1);
-    for (const line of lines) if (!(dropControl && line.includes('CWL CONTROL MESSAGE'))) rows.push(line);
+    for (const line of lines) if (!(dropControl && line.includes('CWL,CONTROL,MESSAGE'))) rows.push(line);
   }
   return rows;
 }

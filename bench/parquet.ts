@@ -11,7 +11,7 @@
  * CPU seconds (this process, all threads) are printed beside wall time: on a shared machine they are the
  * steadier comparison.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
@@ -160,6 +160,17 @@ async function duckdb(stashDir: string, output: string): Promise<void> {
   db.closeSync();
 }
 
+/** DuckDB started cold in its own process, like the CLI run it is compared with (plain JS: no TypeScript loader). */
+function duckdbProcess(stashDir: string, output: string): void {
+  const script = `import { DuckDBInstance } from '@duckdb/node-api';
+const db = await DuckDBInstance.create(':memory:', { threads: '${THREADS}' });
+const con = await db.connect();
+await con.run(process.argv[1]);
+con.closeSync();
+db.closeSync();`;
+  execFileSync(process.execPath, ['--input-type=module', '-e', script, duckdbSql(stashDir, output)]);
+}
+
 /** Wall seconds and CPU seconds (user + system, every thread of this process) of one run. */
 async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   const t0 = performance.now();
@@ -167,6 +178,20 @@ async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: n
   await fn();
   const c = process.cpuUsage(c0);
   return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+/** The real command, started cold, as a user runs it (needs `npm run build`). */
+function cli(input: string, output: string): void {
+  execFileSync(process.execPath, [
+    'bin/flowlake.js',
+    'convert',
+    input,
+    output,
+    '--to',
+    'parquet',
+    '--force',
+    '--quiet',
+  ]);
 }
 
 function median(xs: number[]): number {
@@ -187,7 +212,14 @@ async function main(): Promise<void> {
   const inputs = await listFiles(stashDir);
   const outDir = join(root, 'parquet-out');
   type Run = { wall: number; cpu: number };
-  const times = { pooled: [] as Run[], single: [] as Run[], encoder: [] as Run[], duckdb: [] as Run[] };
+  const times = {
+    cli: [] as Run[],
+    pooled: [] as Run[],
+    single: [] as Run[],
+    encoder: [] as Run[],
+    duckdb: [] as Run[],
+    duckdbProcess: [] as Run[],
+  };
   let oursBytes = 0;
   let duckBytes = 0;
 
@@ -211,6 +243,8 @@ async function main(): Promise<void> {
     await mkdir(join(outDir, 'single'));
     times.single.push(await timed(() => oursSingle(inputs, join(outDir, 'single'))));
     times.encoder.push(await timed(() => encoderOnly(decoded)));
+    times.cli.push(await timed(async () => cli(stashDir, join(outDir, 'cli'))));
+    times.duckdbProcess.push(await timed(async () => duckdbProcess(stashDir, join(outDir, 'duckdb-process.parquet'))));
   }
 
   const wall = (runs: Run[]) => median(runs.map((r) => r.wall));
@@ -228,7 +262,12 @@ async function main(): Promise<void> {
   };
   console.log(`\n${events} events, ${inputs.length} objects, median of ${runs} runs`);
   row(`DuckDB read_json → COPY parquet (${THREADS} threads)`, times.duckdb, true);
-  row(`flowlake decode + parquet (${THREADS} workers)`, times.pooled, false);
+  row('DuckDB in its own process (node + @duckdb/node-api)', times.duckdbProcess, false);
+  row('flowlake convert --to parquet (the CLI, whole process)', times.cli, false);
+  console.log(
+    `whole process against whole process: flowlake CLI / DuckDB = ${(wall(times.cli) / wall(times.duckdbProcess)).toFixed(2)}×`,
+  );
+  row(`flowlake decode + parquet (${THREADS} warm workers)`, times.pooled, false);
   row('flowlake decode + parquet (1 thread)', times.single, true);
   row('flowlake parquet encoder only (1 thread)', times.encoder, true);
   console.log(
