@@ -37,13 +37,16 @@ describe('a run over a folder', () => {
       put(src, '2020/02/01/00/truncated', goodObject().subarray(0, 40));
       put(src, '2020/02/01/00/garbage', Buffer.from([1, 2, 3, 0, 255]));
       put(src, '2020/02/01/00/empty', Buffer.alloc(0));
+      put(src, '2020/02/01/00/corrupt-json', Buffer.concat([goodObject(), gz('{"messageType":"DATA_MESSAGE",}')]));
       const report = await convert(src, dst, { concurrency });
-      assert.deepEqual(report.objects, { total: 5, converted: 3, skipped: 0, failed: 2 });
+      assert.deepEqual(report.objects, { total: 6, converted: 3, skipped: 0, failed: 3 });
       assert.deepEqual(
         report.failures.map((f) => f.key),
-        ['2020/02/01/00/garbage', '2020/02/01/00/truncated'],
+        ['2020/02/01/00/corrupt-json', '2020/02/01/00/garbage', '2020/02/01/00/truncated'],
       );
-      assert.match(report.failures[1].error, /^truncated gzip stream after 40 bytes$/);
+      assert.match(report.failures[0].error, /^invalid JSON in envelope 2 at byte [\d,]+ /);
+      assert.match(report.failures[1].error, /^unrecognised content: binary byte 0x01 at byte 0/);
+      assert.match(report.failures[2].error, /^truncated gzip stream after 40 bytes$/);
       assert.equal(report.rows, 4);
       assert.deepEqual(filesUnder(dst), [
         '2020/02/01/00/good-1.csv.gz',
