@@ -115,22 +115,9 @@ async function encoderOnly(batches: EventBatch[][]): Promise<number> {
 }
 
 function duckdbSql(stashDir: string, output: string): string {
-  const fields: [string, string][] = [
-    ['version', 'INTEGER'],
-    ['account_id', 'VARCHAR'],
-    ['interface_id', 'VARCHAR'],
-    ['srcaddr', 'VARCHAR'],
-    ['dstaddr', 'VARCHAR'],
-    ['srcport', 'INTEGER'],
-    ['dstport', 'INTEGER'],
-    ['protocol', 'INTEGER'],
-    ['packets', 'BIGINT'],
-    ['bytes', 'BIGINT'],
-    ['start', 'BIGINT'],
-    ['"end"', 'BIGINT'],
-    ['action', 'VARCHAR'],
-    ['log_status', 'VARCHAR'],
-  ];
+  // The v2 columns with the types flowlake writes, so both sides produce the same schema.
+  const sqlTypes = { int32: 'INTEGER', int64: 'BIGINT', string: 'VARCHAR' } as const;
+  const fields = DEFAULT_FORMAT.fields.map((f) => [`"${f.column}"`, sqlTypes[f.type]] as const);
   const columns = fields
     .map(([name, type], i) =>
       type === 'VARCHAR'
