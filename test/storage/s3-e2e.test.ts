@@ -4,7 +4,9 @@
  * by a failed object or an aborted run.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -18,7 +20,13 @@ import { writeSampleStash } from '../../src/sample/stash.js';
 import { S3Storage } from '../../src/storage/s3.js';
 import { inBatches } from '../support/bytes.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { type S3TestServer, startS3Server, uniqueBucketName } from '../support/s3-server.js';
+import {
+  type S3TestServer,
+  startS3Server,
+  TEST_CREDENTIALS,
+  TEST_REGION,
+  uniqueBucketName,
+} from '../support/s3-server.js';
 
 const OBJECTS = 1200;
 
@@ -183,6 +191,47 @@ describe('S3→S3 conversion through a faulty network', { timeout: 240_000 }, ()
       const bigResult = report.results.find((r) => r.key === big.key);
       assert.equal(bigResult?.status, 'failed', 'the big object was aborted while it was read');
       assert.ok(!left.includes(`${big.key}.csv.gz`));
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it('Ctrl-C on the flowlake command aborts in-flight uploads and exits 130', async () => {
+    await server.putObject(source, `sigint/${big.key}`, big.body);
+    const watch = await startFaultProxy(server.endpoint, { seed: 3 });
+    const child = spawn(
+      process.execPath,
+      ['bin/flowlake.js', 'convert', `s3://${source}/sigint`, `s3://${dest}/sigint`, '--endpoint-url', watch.endpoint],
+      {
+        env: {
+          ...process.env,
+          FLOWLAKE_S3_PART_SIZE_MIB: '5',
+          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+          AWS_REGION: TEST_REGION,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    let interrupted = false;
+    // Interrupt once the output's multipart upload has sent a part: the upload is open at that moment.
+    watch.onRequest((method, url) => {
+      if (method === 'PUT' && /[?&]partNumber=/.test(url) && !interrupted) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    try {
+      assert.ok(interrupted, `the run sent no part: ${JSON.stringify(watch.counts)}`);
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /interrupted, discarding unfinished outputs/);
+      assert.deepEqual(await server.listMultipartUploads(dest), []);
+      assert.ok(!(await keysUnder(server, dest, 'sigint/')).includes(`${big.key}.csv.gz`));
     } finally {
       await watch.stop();
     }
