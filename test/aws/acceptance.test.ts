@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -18,6 +18,7 @@ import { createWorker, type Worker } from '../../src/aws/worker.js';
 import { convert } from '../../src/convert/run.js';
 import type { OutputKind } from '../../src/encode/types.js';
 import { writeSampleStash } from '../../src/sample/stash.js';
+import { filesUnder } from '../support/files.js';
 import {
   type S3TestServer,
   startS3Server,
@@ -33,15 +34,6 @@ const FORMATS: OutputKind[] = ['csv', 'parquet', 'jsonl'];
 /** Output bytes to compare: gzip outputs decompressed, others as they are. */
 function content(key: string, bytes: Uint8Array): Buffer {
   return key.endsWith('.gz') ? gunzipSync(bytes) : Buffer.from(bytes);
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split('\\').join('/'))
-    .filter((key) => !key.startsWith('_flowlake/'))
-    .sort();
 }
 
 describe('acceptance: a sample stash through both AWS paths equals the local CLI conversion', () => {
@@ -62,7 +54,7 @@ describe('acceptance: a sample stash through both AWS paths equals the local CLI
     const sample = await writeSampleStash(stash, { objects: 4, events: 300, seed: 11 });
     const report = await convert(stash, localOut, { to: FORMATS, layout: 'mirror', concurrency: 1 });
     assert.equal(report.objects.failed, 0);
-    expected = await filesUnder(localOut);
+    expected = filesUnder(localOut).filter((key) => !key.startsWith('_flowlake/'));
     assert.ok(expected.length >= sample.keys.length * FORMATS.length);
 
     server = await startS3Server();

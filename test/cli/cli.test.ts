@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { RunReport } from '../../src/convert/types.js';
+import { filesUnder } from '../support/files.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /** The real command, as a user runs it (the built bin: `npm test` builds first). */
 function flowlake(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/flowlake.js', ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function csvFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.csv.gz') && !e.parentPath.includes('_flowlake'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
 }
 
 describe('the flowlake command', () => {
@@ -33,7 +27,9 @@ describe('the flowlake command', () => {
     assert.match(run.stderr, /5 converted, 0 skipped \(already complete\), 0 failed of 5 objects/);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
     assert.equal(report.rows, 2000);
-    const files = csvFiles(out);
+    const files = filesUnder(out)
+      .filter((key) => key.endsWith('.csv.gz') && !key.startsWith('_flowlake/'))
+      .map((key) => join(out, key));
     assert.equal(files.length, 5);
     let rows = 0;
     for (const file of files) {

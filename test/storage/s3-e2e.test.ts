@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -20,6 +20,7 @@ import { writeSampleStash } from '../../src/sample/stash.js';
 import { S3Storage } from '../../src/storage/s3.js';
 import { inBatches } from '../support/bytes.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { filesUnder } from '../support/files.js';
 import {
   type S3TestServer,
   startS3Server,
@@ -29,13 +30,6 @@ import {
 } from '../support/s3-server.js';
 
 const OBJECTS = 1200;
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split('\\').join('/'))
-    .sort();
-}
 
 /** Keys (relative to the prefix) and ETags of everything under a prefix. */
 async function objectsUnder(server: S3TestServer, bucket: string, prefix: string): Promise<Map<string, string>> {
