@@ -36,6 +36,14 @@ export class BatchBuilder {
     return toBatch(group);
   }
 
+  /** Adds events `timestamps[i]`, `lines[i]` of one group; yields the batches they fill. */
+  *addAll(choice: FormatChoice, timestamps: readonly number[], lines: readonly string[]): Generator<EventBatch> {
+    for (let i = 0; i < lines.length; i++) {
+      const full = this.add(choice, timestamps[i], lines[i]);
+      if (full) yield full;
+    }
+  }
+
   /** The partial batches left at the end of the input. */
   drain(): EventBatch[] {
     const rest = [...this.open.values()].filter((g) => g.lines.length > 0).map(toBatch);

@@ -1,4 +1,5 @@
 import { BatchBuilder, type DecodeContext } from './context.js';
+import { type ScannedEnvelope, scanEnvelope } from './envelope-scan.js';
 import { type JsonObjectAt, readJsonObjects } from './json-values.js';
 import { DecodeError, type EventBatch } from './types.js';
 
@@ -17,7 +18,13 @@ export async function* decodeJsonObjects(
   ctx: DecodeContext,
 ): AsyncGenerator<EventBatch> {
   const builder = new BatchBuilder();
-  for await (const value of readJsonObjects(chunks)) {
+  const scanned: ScannedEnvelope = { messageType: undefined, logGroup: undefined, timestamps: [], messages: [] };
+  for await (const value of readJsonObjects(chunks, (text, bytes) => scanEnvelope(text, bytes, scanned))) {
+    if (value.scanned) {
+      if (scanned.messageType === 'CONTROL_MESSAGE') ctx.controlMessage();
+      else yield* builder.addAll(ctx.formatFor(scanned.logGroup), scanned.timestamps, scanned.messages);
+      continue;
+    }
     const doc = value.value;
     if (!isObject(doc)) throw notAnEnvelope(value, 'it is not an object');
     if ('logEvents' in doc || 'messageType' in doc) {

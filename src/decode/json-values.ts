@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { jsonErrorOffset } from './json-error-offset.js';
 import { DecodeError } from './types.js';
 
@@ -13,12 +14,21 @@ export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 
 /** One top-level JSON object of the stream, parsed, with its position for messages. */
 export interface JsonObjectAt {
+  /** The parsed object; undefined when the fast scanner read it (its result is then in the scanner's output). */
   readonly value: unknown;
+  /** Whether the fast scanner read this object instead of JSON.parse. */
+  readonly scanned: boolean;
   /** 1-based index of the object in the stream. */
   readonly index: number;
   /** Offset of its first byte in the (decompressed) stream. */
   readonly offset: number;
 }
+
+/**
+ * A faster reader for the usual shape of an object: given the object's text (ASCII), it returns true when it
+ * read the whole object, or false to let JSON.parse read it.
+ */
+export type FastObjectScanner = (text: string, bytes: Buffer) => boolean;
 
 function isJsonSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -27,84 +37,137 @@ function isJsonSpace(b: number): boolean {
 /**
  * Reads a byte stream of back-to-back JSON objects (`{…}{…}`, any whitespace or newlines between them) and
  * parses each. Fast path: writers put objects back to back (`}{`) or one per line (`}\n{`), so the next such
- * boundary found with indexOf is tried first; JSON.parse accepting the piece proves it was a whole object (a
- * piece cut inside a string cannot parse). Otherwise the object's end is found by scanning its structure.
+ * boundary found with indexOf is tried first, by `scan` when given and then by JSON.parse; either accepting
+ * the piece proves it was a whole object (a piece cut inside a string cannot parse). Otherwise the object's
+ * end is found by scanning its structure.
  */
-export async function* readJsonObjects(chunks: AsyncIterable<Buffer>): AsyncGenerator<JsonObjectAt> {
-  let buf: Buffer = Buffer.alloc(0);
-  let bufOffset = 0; // stream offset of buf[0]
-  let index = 0;
-  const boundaries = new BoundaryFinder();
+export async function* readJsonObjects(
+  chunks: AsyncIterable<Buffer>,
+  scan?: FastObjectScanner,
+): AsyncGenerator<JsonObjectAt> {
+  const reader = new ObjectReader(scan);
+  for await (const chunk of chunks) yield* reader.push(chunk);
+  reader.finish();
+}
 
-  for await (const chunk of chunks) {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-    boundaries.reset();
+/** Splits the stream into objects, holding back the one that continues into the next chunk. */
+class ObjectReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private bufOffset = 0; // stream offset of buf[0]
+  private index = 0;
+  private readonly boundaries = new BoundaryFinder();
+
+  constructor(private readonly scan: FastObjectScanner | undefined) {}
+
+  *push(chunk: Buffer): Generator<JsonObjectAt> {
+    if (this.buf.length === 0) this.buf = chunk;
+    else {
+      // An object continues from the last chunk: join the held bytes with the new chunk only up to its first
+      // boundary (usually that object's end) instead of copying the whole chunk behind them.
+      const cut = endOfFirstBoundary(chunk);
+      if (cut === -1) this.buf = Buffer.concat([this.buf, chunk]);
+      else {
+        this.buf = Buffer.concat([this.buf, chunk.subarray(0, cut)]);
+        yield* this.drain(true);
+        const tail = chunk.subarray(cut);
+        this.buf = this.buf.length === 0 ? tail : Buffer.concat([this.buf, tail]);
+      }
+    }
+    yield* this.drain(false);
+    if (this.buf.length > MAX_OBJECT_BYTES) {
+      throw new DecodeError(
+        `JSON object ${this.index + 1} at byte ${this.bufOffset.toLocaleString('en-US')} is larger than ${MAX_OBJECT_BYTES / 2 ** 20} MiB: not a CloudWatch Logs envelope`,
+      );
+    }
+  }
+
+  /** At the end of the stream: anything but blank space left over is a truncated object. */
+  finish(): void {
+    const { buf } = this;
+    const pos = skipSpace(buf, 0);
+    if (pos < buf.length && findObjectEnd(buf, pos) === -1) {
+      throw new DecodeError(
+        `truncated JSON: envelope ${this.index + 1} starting at byte ${(this.bufOffset + pos).toLocaleString('en-US')} is incomplete at the end of the object`,
+      );
+    }
+  }
+
+  /**
+   * Yields every whole object in `buf`, leaving `buf` at the first incomplete one. `endsAtBoundary`: the buffer
+   * was cut just after a boundary's `}`, so its last byte is a candidate end too.
+   */
+  private *drain(endsAtBoundary: boolean): Generator<JsonObjectAt> {
+    const { buf, bufOffset, boundaries, scan } = this;
+    boundaries.reset(endsAtBoundary ? buf.length - 1 : -1);
     let pos = 0;
     for (;;) {
       pos = skipSpace(buf, pos);
       if (pos >= buf.length) break;
-      if (buf[pos] !== OPEN_BRACE) throw unexpected(buf[pos], index + 1, bufOffset + pos);
+      if (buf[pos] !== OPEN_BRACE) throw unexpected(buf[pos], this.index + 1, bufOffset + pos);
+      const offset = bufOffset + pos;
       const fast = boundaries.next(buf, pos);
       if (fast !== -1) {
-        const value = tryParse(buf, pos, fast + 1);
+        const piece = buf.subarray(pos, fast + 1);
+        if (scan !== undefined && isAscii(piece) && scan(piece.toString('latin1'), piece)) {
+          yield { value: undefined, scanned: true, index: ++this.index, offset };
+          pos = fast + 1;
+          continue;
+        }
+        const value = tryParse(piece);
         if (value !== FAILED) {
-          yield { value, index: ++index, offset: bufOffset + pos };
+          yield { value, scanned: false, index: ++this.index, offset };
           pos = fast + 1;
           continue;
         }
       }
       const end = findObjectEnd(buf, pos);
       if (end === -1) break; // the object continues in the next chunk
-      yield {
-        value: parseExactly(buf, pos, end + 1, index + 1, bufOffset + pos),
-        index: ++index,
-        offset: bufOffset + pos,
-      };
+      const value = parseExactly(buf, pos, end + 1, this.index + 1, offset);
+      yield { value, scanned: false, index: ++this.index, offset };
       pos = end + 1;
     }
-    if (buf.length - pos > MAX_OBJECT_BYTES) {
-      throw new DecodeError(
-        `JSON object ${index + 1} at byte ${(bufOffset + pos).toLocaleString('en-US')} is larger than ${MAX_OBJECT_BYTES / 2 ** 20} MiB: not a CloudWatch Logs envelope`,
-      );
-    }
-    bufOffset += pos;
-    buf = buf.subarray(pos);
+    this.bufOffset += pos;
+    this.buf = buf.subarray(pos);
   }
-  const pos = skipSpace(buf, 0);
-  if (pos < buf.length) {
-    if (findObjectEnd(buf, pos) === -1) {
-      throw new DecodeError(
-        `truncated JSON: envelope ${index + 1} starting at byte ${(bufOffset + pos).toLocaleString('en-US')} is incomplete at the end of the object`,
-      );
-    }
-  }
+}
+
+/** Index just after the `}` of the first `}{` or `}\n{` in `chunk`, or -1. */
+function endOfFirstBoundary(chunk: Buffer): number {
+  const packed = chunk.indexOf('}{', 0, 'latin1');
+  const before = packed === -1 ? chunk : chunk.subarray(0, packed + 3);
+  const perLine = before.indexOf('}\n{', 0, 'latin1');
+  if (perLine !== -1 && (packed === -1 || perLine < packed)) return perLine + 1;
+  return packed === -1 ? -1 : packed + 1;
 }
 
 /** Finds the next `}{` or `}\n{`, remembering earlier searches so each buffer is scanned about once per pattern. */
 class BoundaryFinder {
   private packed = -2;
   private perLine = -2;
+  /** Index of a `}` known to end the buffer at a boundary, or -1. */
+  private last = -1;
 
-  reset(): void {
+  reset(last: number): void {
     this.packed = -2;
     this.perLine = -2;
+    this.last = last;
   }
 
   /** Index of the `}` of the nearest boundary after `from`, or -1. */
   next(buf: Buffer, from: number): number {
     if (this.packed !== -1 && this.packed < from) this.packed = buf.indexOf('}{', from, 'latin1');
     if (this.perLine !== -1 && this.perLine < from) this.perLine = buf.indexOf('}\n{', from, 'latin1');
-    if (this.packed === -1) return this.perLine;
-    if (this.perLine === -1) return this.packed;
-    return Math.min(this.packed, this.perLine);
+    const found =
+      this.packed === -1 ? this.perLine : this.perLine === -1 ? this.packed : Math.min(this.packed, this.perLine);
+    return found === -1 && this.last >= from ? this.last : found;
   }
 }
 
 const FAILED = Symbol('failed');
 
-function tryParse(buf: Buffer, start: number, end: number): unknown {
+function tryParse(piece: Buffer): unknown {
   try {
-    return JSON.parse(buf.toString('utf8', start, end));
+    return JSON.parse(piece.toString('utf8'));
   } catch {
     return FAILED;
   }
