@@ -6,10 +6,11 @@ import type { EventBatch } from '../decode/types.js';
  */
 export function keepFittingLines(batch: EventBatch, reject: (reason: string, line: string) => void): EventBatch {
   const expected = batch.format.fields.length;
+  const fits = fitsPattern(expected);
   const { lines } = batch;
   let firstBad = -1;
   for (let i = 0; i < lines.length; i++) {
-    if (valueCount(lines[i]) !== expected) {
+    if (!fits.test(lines[i])) {
       firstBad = i;
       break;
     }
@@ -18,15 +19,30 @@ export function keepFittingLines(batch: EventBatch, reject: (reason: string, lin
   const timestamps: number[] = batch.timestamps.slice(0, firstBad);
   const kept: string[] = lines.slice(0, firstBad);
   for (let i = firstBad; i < lines.length; i++) {
-    const count = valueCount(lines[i]);
-    if (count === expected) {
+    if (fits.test(lines[i])) {
       kept.push(lines[i]);
       timestamps.push(batch.timestamps[i]);
     } else {
-      reject(mismatchReason(count, expected, lines[i]), lines[i]);
+      reject(mismatchReason(valueCount(lines[i]), expected, lines[i]), lines[i]);
     }
   }
   return { ...batch, lines: kept, timestamps };
+}
+
+const patterns = new Map<number, RegExp>();
+
+/**
+ * A pattern matching exactly `count` non-empty values separated by single spaces: the same test as
+ * `valueCount(line) === count`, done by the regular expression engine's compiled code, which runs faster
+ * than walking the line in JavaScript.
+ */
+function fitsPattern(count: number): RegExp {
+  let pattern = patterns.get(count);
+  if (pattern === undefined) {
+    pattern = new RegExp(`^[^ ]+(?: [^ ]+){${count - 1}}$`);
+    patterns.set(count, pattern);
+  }
+  return pattern;
 }
 
 /** Values in a line: single spaces separate them; an empty value (two spaces, a leading space) counts as a mismatch. */

@@ -83,6 +83,11 @@ export class ParquetEncoder implements Encoder {
       for (let c = 0; c < fieldCount; c++) {
         const strings = stringColumns[c];
         if (strings !== undefined) {
+          const repeatEnd = strings.setIfRepeated(row, line, pos);
+          if (repeatEnd !== -1) {
+            pos = repeatEnd + 1;
+            continue;
+          }
           let end = line.indexOf(' ', pos);
           if (end === -1) end = line.length;
           if (end - pos === 1 && line.charCodeAt(pos) === DASH) strings.defined[row] = 0;

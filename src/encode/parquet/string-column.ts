@@ -3,6 +3,8 @@ import { type ColumnBuffer, dictionaryWins, type EncodedChunk, indexBytes } from
 import { type CompressionName, dataPage, dictionaryPage, type EncodedPage } from './pages.js';
 import { type ColumnSpec, Encoding } from './schema.js';
 
+const SPACE = 0x20;
+
 /** Rows looked at before deciding whether a string column is worth a dictionary. */
 const PROBE_ROWS = 16_384;
 
@@ -31,6 +33,22 @@ export class StringColumn implements ColumnBuffer {
     this.indices = new Int32Array(capacity);
   }
 
+  /**
+   * When `text` at `start` holds the previous row's value again (ended by a space or the text's end), sets
+   * row `row` to it and returns where the value ends; otherwise returns -1. Consecutive rows often repeat a
+   * value (same account, interface, action), and this check needs neither the value's end nor a lookup.
+   */
+  setIfRepeated(row: number, text: string, start: number): number {
+    if (this.lastIndex < 0) return -1;
+    const last = this.last;
+    const end = start + last.length;
+    if (end > text.length || (end < text.length && text.charCodeAt(end) !== SPACE)) return -1;
+    for (let i = 0; i < last.length; i++) if (text.charCodeAt(start + i) !== last.charCodeAt(i)) return -1;
+    this.defined[row] = 1;
+    this.indices[row] = this.lastIndex;
+    return end;
+  }
+
   /** Sets row `row` to `text[start, end)`. */
   set(row: number, text: string, start: number, end: number): void {
     this.defined[row] = 1;
@@ -39,10 +57,6 @@ export class StringColumn implements ColumnBuffer {
       plain.texts[row] = text;
       plain.starts[row] = start;
       plain.ends[row] = end;
-      return;
-    }
-    if (this.lastIndex >= 0 && sameText(text, start, end, this.last)) {
-      this.indices[row] = this.lastIndex;
       return;
     }
     const value = text.slice(start, end);
@@ -173,13 +187,6 @@ export class StringColumn implements ColumnBuffer {
     const stats = n === 0 ? {} : ascii ? asciiMinMax(entries) : minMax(dictBytes, offsets, n);
     return { pages, hasDictionary: encodings.length === 3, encodings, nullCount: rows - m, ...stats };
   }
-}
-
-/** Whether `text[start, end)` equals `value`, compared in place (short values: a loop beats a builtin call). */
-function sameText(text: string, start: number, end: number, value: string): boolean {
-  if (end - start !== value.length) return false;
-  for (let i = 0; i < value.length; i++) if (text.charCodeAt(start + i) !== value.charCodeAt(i)) return false;
-  return true;
 }
 
 /** Plain-mode string values: each row's value is `texts[row].slice(starts[row], ends[row])`, kept unsliced. */
