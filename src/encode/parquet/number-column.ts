@@ -28,17 +28,9 @@ export class NumberColumn implements ColumnBuffer {
   }
 
   encode(rows: number, compression: CompressionName): EncodedChunk {
-    const { defined, values, width, present } = this;
-    let m = 0;
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < rows; i++) {
-      if (defined[i] === 0) continue;
-      const v = values[i];
-      present[m++] = v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+    const { defined, width, present } = this;
+    const m = gatherPresent(defined, this.values, rows, present);
+    const { min, max } = gathered;
     const pages: EncodedPage[] = [];
     const dict = m > 0 ? buildNumberDictionary(present, this.indices, m, m >> 1, min, max) : undefined;
     let encodings: number[];
@@ -70,6 +62,29 @@ export class NumberColumn implements ColumnBuffer {
     this.writePlain(out, v);
     return out.toBytes();
   }
+}
+
+/** The min and max of the last `gatherPresent`. */
+const gathered = { min: 0, max: 0 };
+
+/**
+ * Copies the defined values of rows [0, rows) to `present`, returning how many; their min and max go to
+ * `gathered`. A function of its own so that V8 optimises the loop alone, with nothing after it lacking feedback.
+ */
+function gatherPresent(defined: Uint8Array, values: Float64Array, rows: number, present: Float64Array): number {
+  let m = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < rows; i++) {
+    if (defined[i] === 0) continue;
+    const v = values[i];
+    present[m++] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  gathered.min = min;
+  gathered.max = max;
+  return m;
 }
 
 const DIRECT_RANGE = 1 << 20;

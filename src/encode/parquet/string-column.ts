@@ -4,6 +4,19 @@ import { type CompressionName, dataPage, dictionaryPage, type EncodedPage } from
 import { type ColumnSpec, Encoding } from './schema.js';
 
 const SPACE = 0x20;
+const DASH = 0x2d;
+
+/**
+ * An empty array already holding strings' element kind: a `[]` starts as small-integer elements and changes
+ * kind on the first push of a string, which discards V8's compiled code that had seen the old kind.
+ */
+function emptyStrings(): string[] {
+  const strings = [''];
+  strings.length = 0;
+  return strings;
+}
+
+const NO_SPANS: PlainSpans = { texts: [], starts: new Int32Array(0), ends: new Int32Array(0) };
 
 /** Rows looked at before deciding whether a string column is worth a dictionary. */
 const PROBE_ROWS = 16_384;
@@ -18,11 +31,19 @@ export class StringColumn implements ColumnBuffer {
   readonly defined: Uint8Array;
   private readonly indices: Int32Array;
   private dict = new Map<string, number>();
-  private entries: string[] = [];
-  /** The last value seen: consecutive rows often repeat it (same interface, account, action). */
-  private last = '';
+  private entries = emptyStrings();
+  /**
+   * Where the last value seen sits (in the text it was read from): consecutive rows often repeat it (same
+   * interface, account, action). Kept as a span of the line rather than a sliced string so that every
+   * comparison reads the same kind of string, which keeps V8's optimised code on one path.
+   */
+  private lastText = '';
+  private lastStart = 0;
+  private lastLength = 0;
   private lastIndex = -1;
-  private plain: PlainSpans | undefined;
+  /** Plain-mode spans; NO_SPANS (never written) until the column switches to plain values. */
+  private plain: PlainSpans = NO_SPANS;
+  private isPlain = false;
   private probed = false;
 
   constructor(
@@ -35,25 +56,30 @@ export class StringColumn implements ColumnBuffer {
 
   /**
    * When `text` at `start` holds the previous row's value again (ended by a space or the text's end), sets
-   * row `row` to it and returns where the value ends; otherwise returns -1. Consecutive rows often repeat a
-   * value (same account, interface, action), and this check needs neither the value's end nor a lookup.
+   * row `row` to it and returns where the value ends; otherwise returns -1. This check needs neither the
+   * value's end nor a lookup.
    */
   setIfRepeated(row: number, text: string, start: number): number {
     if (this.lastIndex < 0) return -1;
-    const last = this.last;
-    const end = start + last.length;
+    const length = this.lastLength;
+    const end = start + length;
     if (end > text.length || (end < text.length && text.charCodeAt(end) !== SPACE)) return -1;
-    for (let i = 0; i < last.length; i++) if (text.charCodeAt(start + i) !== last.charCodeAt(i)) return -1;
+    const lastText = this.lastText;
+    const lastStart = this.lastStart;
+    for (let i = 0; i < length; i++) if (text.charCodeAt(start + i) !== lastText.charCodeAt(lastStart + i)) return -1;
     this.defined[row] = 1;
     this.indices[row] = this.lastIndex;
     return end;
   }
 
-  /** Sets row `row` to `text[start, end)`. */
+  /** Sets row `row` to `text[start, end)`, or to null when that is `-`. */
   set(row: number, text: string, start: number, end: number): void {
-    this.defined[row] = 1;
-    const plain = this.plain;
-    if (plain !== undefined) {
+    // One store for both cases (see ParquetEncoder.fill on why `-` takes no path of its own).
+    const isValue = end - start !== 1 || text.charCodeAt(start) !== DASH;
+    this.defined[row] = isValue ? 1 : 0;
+    if (!isValue) return;
+    if (this.isPlain) {
+      const plain = this.plain;
       plain.texts[row] = text;
       plain.starts[row] = start;
       plain.ends[row] = end;
@@ -67,7 +93,9 @@ export class StringColumn implements ColumnBuffer {
       this.entries.push(value);
     }
     this.indices[row] = k;
-    this.last = value;
+    this.lastText = text;
+    this.lastStart = start;
+    this.lastLength = end - start;
     this.lastIndex = k;
     if (!this.probed && row + 1 >= PROBE_ROWS) this.probe(row + 1);
   }
@@ -89,20 +117,19 @@ export class StringColumn implements ColumnBuffer {
       plain.ends[i] = value.length;
     }
     this.plain = plain;
+    this.isPlain = true;
     this.reset();
   }
 
   reset(): void {
     this.dict = new Map();
-    this.entries = [];
-    this.last = '';
+    this.entries = emptyStrings();
+    this.lastText = '';
     this.lastIndex = -1;
   }
 
   encode(rows: number, compression: CompressionName): EncodedChunk {
-    return this.plain !== undefined
-      ? this.encodePlain(rows, this.plain, compression)
-      : this.encodeDictionary(rows, compression);
+    return this.isPlain ? this.encodePlain(rows, this.plain, compression) : this.encodeDictionary(rows, compression);
   }
 
   private encodePlain(rows: number, spans: PlainSpans, compression: CompressionName): EncodedChunk {
