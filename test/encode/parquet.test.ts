@@ -247,6 +247,31 @@ describe('Parquet encoder', () => {
     assert.equal(objects[19_999].dstaddr, '10.0.0.1');
   });
 
+  it('switches a mostly-distinct column to plain values mid row group, keeping every value in its row', async () => {
+    // Past the first 16,384 rows of a row group the encoder sees srcaddr is mostly distinct and switches it to
+    // plain values: rows before and after the switch, nulls and non-ASCII values must all read back in place.
+    const lines: string[] = [];
+    const expected: (string | null)[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      const src =
+        i % 997 === 0 ? '-' : i % 1999 === 0 ? `fé${i}` : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      expected.push(src === '-' ? null : src);
+      lines.push(`2 123456789012 eni-1 ${src} 10.0.0.1 1 2 6 1 1 1580515178 1580515238 ACCEPT OK`);
+    }
+    const bytes = await encode(DEFAULT_FORMAT, lines, new Array(lines.length).fill(1580515178000), {
+      batchRows: 4096,
+    });
+    const path = save(bytes);
+    const [meta] = await duck(
+      `SELECT encodings FROM parquet_metadata('${path}') WHERE row_group_id = 0 AND path_in_schema = 'srcaddr'`,
+    );
+    assert.doesNotMatch(String(meta.encodings), /DICTIONARY/);
+    const objects = await parquetReadObjects({ file: arrayBufferOf(bytes), columns: ['srcaddr'] });
+    assert.equal(objects.length, expected.length);
+    const wrong = objects.findIndex((o, i) => o.srcaddr !== expected[i]);
+    assert.equal(wrong, -1, `row ${wrong}: ${objects[wrong]?.srcaddr} instead of ${expected[wrong]}`);
+  });
+
   it('writes columns that hold only nulls in a row group', async () => {
     const path = save(await encode(DEFAULT_FORMAT, [LINE_NODATA, LINE_NODATA, LINE_NODATA], [1, 2, 3]));
     const [row] = await duck(

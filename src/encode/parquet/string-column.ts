@@ -16,8 +16,6 @@ function emptyStrings(): string[] {
   return strings;
 }
 
-const NO_SPANS: PlainSpans = { texts: [], starts: new Int32Array(0), ends: new Int32Array(0) };
-
 /** Rows looked at before deciding whether a string column is worth a dictionary. */
 const PROBE_ROWS = 16_384;
 
@@ -41,8 +39,11 @@ export class StringColumn implements ColumnBuffer {
   private lastStart = 0;
   private lastLength = 0;
   private lastIndex = -1;
-  /** Plain-mode spans; NO_SPANS (never written) until the column switches to plain values. */
-  private plain: PlainSpans = NO_SPANS;
+  /**
+   * Plain mode: each value's 4-byte length and bytes, appended as rows arrive, so the lines they come from
+   * are not kept alive for the whole row group (which would make the garbage collector copy them).
+   */
+  private readonly plain = new ByteWriter();
   private isPlain = false;
   private probed = false;
 
@@ -79,10 +80,7 @@ export class StringColumn implements ColumnBuffer {
     this.defined[row] = isValue ? 1 : 0;
     if (!isValue) return;
     if (this.isPlain) {
-      const plain = this.plain;
-      plain.texts[row] = text;
-      plain.starts[row] = start;
-      plain.ends[row] = end;
+      appendPlain(this.plain, text, start, end);
       return;
     }
     const value = text.slice(start, end);
@@ -104,24 +102,24 @@ export class StringColumn implements ColumnBuffer {
   private probe(rowsSoFar: number): void {
     this.probed = true;
     if (this.entries.length < rowsSoFar / 4) return;
-    const capacity = this.defined.length;
-    const plain: PlainSpans = {
-      texts: new Array(capacity),
-      starts: new Int32Array(capacity),
-      ends: new Int32Array(capacity),
-    };
+    const plain = this.plain;
+    plain.ensure(this.defined.length * 24);
     for (let i = 0; i < rowsSoFar; i++) {
       if (this.defined[i] === 0) continue;
       const value = this.entries[this.indices[i]];
-      plain.texts[i] = value;
-      plain.ends[i] = value.length;
+      appendPlain(plain, value, 0, value.length);
     }
-    this.plain = plain;
     this.isPlain = true;
-    this.reset();
+    this.clearDictionary();
   }
 
+  /** Ready for the next row group. */
   reset(): void {
+    this.plain.reset();
+    this.clearDictionary();
+  }
+
+  private clearDictionary(): void {
     this.dict = new Map();
     this.entries = emptyStrings();
     this.lastText = '';
@@ -129,43 +127,16 @@ export class StringColumn implements ColumnBuffer {
   }
 
   encode(rows: number, compression: CompressionName): EncodedChunk {
-    return this.isPlain ? this.encodePlain(rows, this.plain, compression) : this.encodeDictionary(rows, compression);
+    return this.isPlain ? this.encodePlain(rows, compression) : this.encodeDictionary(rows, compression);
   }
 
-  private encodePlain(rows: number, spans: PlainSpans, compression: CompressionName): EncodedChunk {
+  private encodePlain(rows: number, compression: CompressionName): EncodedChunk {
     const { defined } = this;
-    const { texts, starts, ends } = spans;
-    const body = new ByteWriter(rows * 24 + 16);
-    let m = 0;
-    for (let i = 0; i < rows; i++) {
-      if (defined[i] === 0) continue;
-      const text = texts[i] as string;
-      const start = starts[i];
-      const end = ends[i];
-      const at = body.length;
-      body.ensure(4 + (end - start) * 3);
-      const buf = body.buf;
-      // ASCII is copied char by char straight from the line; anything else goes through the UTF-8 encoder.
-      let p = at + 4;
-      let j = start;
-      for (; j < end; j++) {
-        const c = text.charCodeAt(j);
-        if (c >= 0x80) break;
-        buf[p++] = c;
-      }
-      if (j < end) {
-        body.length = at + 4;
-        body.utf8(text.slice(start, end));
-        p = body.length;
-      }
-      body.length = p;
-      body.view.setInt32(at, p - at - 4, true);
-      m++;
-    }
-    texts.fill(undefined, 0, rows); // let the row group's lines go
-    const pages = [dataPage(defined, rows, body.written(), Encoding.PLAIN, compression)];
+    let nulls = 0;
+    for (let i = 0; i < rows; i++) nulls += 1 - defined[i];
+    const pages = [dataPage(defined, rows, this.plain.written(), Encoding.PLAIN, compression)];
     // No min/max: mostly-distinct values (addresses) give ranges that prune nothing, and cost a compare per row.
-    return { pages, hasDictionary: false, encodings: [Encoding.PLAIN, Encoding.RLE], nullCount: rows - m };
+    return { pages, hasDictionary: false, encodings: [Encoding.PLAIN, Encoding.RLE], nullCount: nulls };
   }
 
   private encodeDictionary(rows: number, compression: CompressionName): EncodedChunk {
@@ -216,13 +187,6 @@ export class StringColumn implements ColumnBuffer {
   }
 }
 
-/** Plain-mode string values: each row's value is `texts[row].slice(starts[row], ends[row])`, kept unsliced. */
-interface PlainSpans {
-  readonly texts: (string | undefined)[];
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-}
-
 /** For ASCII strings, JavaScript's string order is the byte order Parquet uses. */
 function asciiMinMax(entries: readonly string[]): { min: Uint8Array; max: Uint8Array } {
   let min = entries[0];
@@ -247,4 +211,26 @@ function minMax(dictBytes: Uint8Array, offsets: Int32Array, n: number): { min: U
     else if (Buffer.compare(e, max) > 0) max = e;
   }
   return { min: Uint8Array.from(min), max: Uint8Array.from(max) };
+}
+
+/** Appends `text[start, end)` as a plain BYTE_ARRAY value: its UTF-8 length, then its bytes. */
+function appendPlain(body: ByteWriter, text: string, start: number, end: number): void {
+  const at = body.length;
+  body.ensure(4 + (end - start) * 3);
+  const buf = body.buf;
+  // ASCII is copied char by char straight from the line; anything else goes through the UTF-8 encoder.
+  let p = at + 4;
+  let j = start;
+  for (; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c >= 0x80) break;
+    buf[p++] = c;
+  }
+  if (j < end) {
+    body.length = at + 4;
+    body.utf8(text.slice(start, end));
+    p = body.length;
+  }
+  body.length = p;
+  body.view.setInt32(at, p - at - 4, true);
 }
