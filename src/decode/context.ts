@@ -1,4 +1,5 @@
 import type { FlowFormat } from '../formats/format.js';
+import { emptyNumbers, emptyStrings } from '../util/array-kinds.js';
 import type { EventBatch } from './types.js';
 
 /** What a decoder needs from the pipeline: the format of each log group, and sinks for what it skips. */
@@ -22,30 +23,45 @@ export interface FormatChoice {
  */
 export const BATCH_ROWS = 4096;
 
-/** Collects events per output group and hands out full batches. */
-export class BatchBuilder {
-  private readonly open = new Map<string, { choice: FormatChoice; timestamps: number[]; lines: string[] }>();
+type OpenGroup = { choice: FormatChoice; timestamps: number[]; lines: string[] };
 
-  /** Adds one event; returns a full batch when this group reached BATCH_ROWS. */
-  add(choice: FormatChoice, timestamp: number, line: string): EventBatch | undefined {
-    let group = this.open.get(choice.key);
-    if (!group) {
-      group = { choice, timestamps: [], lines: [] };
-      this.open.set(choice.key, group);
-    }
+const NO_BATCHES: readonly EventBatch[] = [];
+
+/**
+ * Collects events per output group; a group that reaches BATCH_ROWS becomes a full batch, queued until the
+ * decoder takes it. (Queuing rather than returning keeps the decoders' loops free of a rarely taken branch.)
+ */
+export class BatchBuilder {
+  private readonly open = new Map<string, OpenGroup>();
+  private full: EventBatch[] = [];
+
+  /** Adds one event. */
+  add(choice: FormatChoice, timestamp: number, line: string): void {
+    const group = this.groupOf(choice);
     group.timestamps.push(timestamp);
     group.lines.push(line);
-    if (group.lines.length < BATCH_ROWS) return undefined;
-    this.open.delete(choice.key);
-    return toBatch(group);
+    if (group.lines.length >= BATCH_ROWS) this.close(choice.key, group);
   }
 
-  /** Adds events `timestamps[i]`, `lines[i]` of one group; yields the batches they fill. */
-  *addAll(choice: FormatChoice, timestamps: readonly number[], lines: readonly string[]): Generator<EventBatch> {
+  /** Adds events `timestamps[i]`, `lines[i]` of one group. */
+  addAll(choice: FormatChoice, timestamps: readonly number[], lines: readonly string[]): void {
+    let group = this.groupOf(choice);
     for (let i = 0; i < lines.length; i++) {
-      const full = this.add(choice, timestamps[i], lines[i]);
-      if (full) yield full;
+      group.timestamps.push(timestamps[i]);
+      group.lines.push(lines[i]);
+      if (group.lines.length >= BATCH_ROWS) {
+        this.close(choice.key, group);
+        group = this.groupOf(choice);
+      }
     }
+  }
+
+  /** The batches filled since the last call. */
+  takeFull(): readonly EventBatch[] {
+    if (this.full.length === 0) return NO_BATCHES;
+    const full = this.full;
+    this.full = [];
+    return full;
   }
 
   /** The partial batches left at the end of the input. */
@@ -54,9 +70,23 @@ export class BatchBuilder {
     this.open.clear();
     return rest;
   }
+
+  private groupOf(choice: FormatChoice): OpenGroup {
+    let group = this.open.get(choice.key);
+    if (!group) {
+      group = { choice, timestamps: emptyNumbers(), lines: emptyStrings() };
+      this.open.set(choice.key, group);
+    }
+    return group;
+  }
+
+  private close(key: string, group: OpenGroup): void {
+    this.open.delete(key);
+    this.full.push(toBatch(group));
+  }
 }
 
-function toBatch(group: { choice: FormatChoice; timestamps: number[]; lines: string[] }): EventBatch {
+function toBatch(group: OpenGroup): EventBatch {
   return {
     format: group.choice.format,
     formatKey: group.choice.key,

@@ -1,3 +1,4 @@
+import { emptyNumbers, emptyStrings } from '../util/array-kinds.js';
 import { BatchBuilder, type DecodeContext } from './context.js';
 import { type ScannedEnvelope, scanEnvelope } from './envelope-scan.js';
 import { type JsonObjectAt, readJsonObjects } from './json-values.js';
@@ -18,34 +19,47 @@ export async function* decodeJsonObjects(
   ctx: DecodeContext,
 ): AsyncGenerator<EventBatch> {
   const builder = new BatchBuilder();
-  const scanned: ScannedEnvelope = { messageType: undefined, logGroup: undefined, timestamps: [], messages: [] };
+  const scanned: ScannedEnvelope = {
+    messageType: undefined,
+    logGroup: undefined,
+    timestamps: emptyNumbers(),
+    messages: emptyStrings(),
+  };
+  // This loop stays small: each kind of object is handled by a function of its own, so the rare kinds (health
+  // checks, wrapped lines) do not make V8 recompile the loop when they first turn up.
   for await (const value of readJsonObjects(chunks, (text, bytes) => scanEnvelope(text, bytes, scanned))) {
-    if (value.scanned) {
-      if (scanned.messageType === 'CONTROL_MESSAGE') ctx.controlMessage();
-      else yield* builder.addAll(ctx.formatFor(scanned.logGroup), scanned.timestamps, scanned.messages);
-      continue;
-    }
-    const doc = value.value;
-    if (!isObject(doc)) throw notAnEnvelope(value, 'it is not an object');
-    if ('logEvents' in doc || 'messageType' in doc) {
-      yield* decodeEnvelope(doc, value, ctx, builder);
-    } else if (typeof doc.message === 'string') {
-      // Flow logs delivered straight to Firehose and wrapped: no event timestamp, the row time is `start`.
-      const full = builder.add(ctx.formatFor(undefined), Number.NaN, doc.message);
-      if (full) yield full;
-    } else {
-      throw notAnEnvelope(value, 'it has neither "logEvents" nor "message"');
-    }
+    if (value.scanned) takeScanned(scanned, ctx, builder);
+    else takeParsed(value, ctx, builder);
+    const full = builder.takeFull();
+    for (let i = 0; i < full.length; i++) yield full[i];
   }
   yield* builder.drain();
 }
 
-function* decodeEnvelope(
+function takeScanned(scanned: ScannedEnvelope, ctx: DecodeContext, builder: BatchBuilder): void {
+  if (scanned.messageType === 'CONTROL_MESSAGE') ctx.controlMessage();
+  else builder.addAll(ctx.formatFor(scanned.logGroup), scanned.timestamps, scanned.messages);
+}
+
+function takeParsed(value: JsonObjectAt, ctx: DecodeContext, builder: BatchBuilder): void {
+  const doc = value.value;
+  if (!isObject(doc)) throw notAnEnvelope(value, 'it is not an object');
+  if ('logEvents' in doc || 'messageType' in doc) {
+    takeEnvelope(doc, value, ctx, builder);
+  } else if (typeof doc.message === 'string') {
+    // Flow logs delivered straight to Firehose and wrapped: no event timestamp, the row time is `start`.
+    builder.add(ctx.formatFor(undefined), Number.NaN, doc.message);
+  } else {
+    throw notAnEnvelope(value, 'it has neither "logEvents" nor "message"');
+  }
+}
+
+function takeEnvelope(
   doc: Record<string, unknown>,
   value: JsonObjectAt,
   ctx: DecodeContext,
   builder: BatchBuilder,
-): Generator<EventBatch> {
+): void {
   if (doc.messageType === 'CONTROL_MESSAGE') {
     ctx.controlMessage();
     return;
@@ -67,8 +81,7 @@ function* decodeEnvelope(
       ctx.reject('log event without a numeric timestamp', JSON.stringify(event));
       continue;
     }
-    const full = builder.add(choice, timestamp, message);
-    if (full) yield full;
+    builder.add(choice, timestamp, message);
   }
 }
 

@@ -49,19 +49,18 @@ export async function* decodeLines(
         choice = { format: parseFormat(line), key: '' };
         continue;
       }
-      let full: EventBatch | undefined;
       if (shape === 'export') {
         const m = EXPORT_PREFIX.exec(line);
         if (!m) {
           ctx.reject('line without the export timestamp prefix', line);
           continue;
         }
-        full = builder.add(choice, Date.parse(m[1]), line.slice(m[0].length));
+        builder.add(choice, Date.parse(m[1]), line.slice(m[0].length));
       } else {
-        full = builder.add(choice, Number.NaN, line);
+        builder.add(choice, Number.NaN, line);
       }
-      if (full) yield full;
     }
+    yield* builder.takeFull();
   }
   yield* builder.drain();
 }

@@ -59,6 +59,7 @@ export class ParquetEncoder implements Encoder {
       const take = Math.min(lines.length - next, writer.capacity - writer.rows);
       writer.rows = this.fill(lines, timestamps, next, next + take, writer.rows);
       next += take;
+      for (const strings of this.stringColumns) strings?.considerPlain(writer.rows);
       if (writer.rows === writer.capacity) await this.emit(writer.flushRowGroup());
     }
   }

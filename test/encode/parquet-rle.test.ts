@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ByteWriter } from '../../src/encode/parquet/bytes.js';
-import { bitWidthFor, writeRleHybrid } from '../../src/encode/parquet/rle.js';
+import { bitWidthFor, writeLevels, writeRleHybrid } from '../../src/encode/parquet/rle.js';
 
 /** The RLE / bit-packed hybrid read back as the Parquet spec describes it (independent of the writer). */
 function decode(bytes: Uint8Array, bitWidth: number, count: number): number[] {
@@ -39,12 +39,24 @@ function decode(bytes: Uint8Array, bitWidth: number, count: number): number[] {
 
 function roundTrip(values: number[], bitWidth: number): number {
   const out = new ByteWriter(16);
-  writeRleHybrid(out, values, values.length, bitWidth);
+  writeRleHybrid(out, Int32Array.from(values), values.length, bitWidth);
   assert.deepEqual(decode(out.written(), bitWidth, values.length), values);
   return out.length;
 }
 
 describe('RLE / bit-packed hybrid', () => {
+  it('writes definition levels: one run without nulls, the hybrid with them, only the first `count` rows', () => {
+    for (const levels of [new Array(1000).fill(1), Array.from({ length: 1000 }, (_, i) => (i % 7 === 3 ? 0 : 1))]) {
+      const defined = Uint8Array.from([...levels, 0, 0, 1]); // rows past `count` are ignored
+      const out = new ByteWriter(16);
+      writeLevels(out, defined, levels.length);
+      assert.deepEqual(decode(out.written(), 1, levels.length), levels);
+      const reference = new ByteWriter(16);
+      writeRleHybrid(reference, Int32Array.from(levels), levels.length, 1);
+      assert.deepEqual(out.written(), reference.written());
+    }
+  });
+
   it('writes a column without nulls as one short run', () => {
     assert.equal(roundTrip(new Array(100_000).fill(1), 1), 4);
   });

@@ -1,4 +1,3 @@
-import { ByteWriter } from './bytes.js';
 import { type ColumnBuffer, dictionaryWins, type EncodedChunk, indexBytes } from './columns.js';
 import { type CompressionName, dataPage, dictionaryPage, type EncodedPage } from './pages.js';
 import { type ColumnSpec, Encoding } from './schema.js';
@@ -11,6 +10,8 @@ export class NumberColumn implements ColumnBuffer {
   /** Reused between row groups: the non-null values and their dictionary indices. */
   private readonly present: Float64Array;
   private readonly indices: Int32Array;
+  /** The dictionary's values, when there is one. */
+  private readonly entries: Float64Array;
 
   constructor(
     readonly spec: ColumnSpec,
@@ -21,6 +22,7 @@ export class NumberColumn implements ColumnBuffer {
     this.width = spec.kind === 'int32' ? 4 : 8;
     this.present = new Float64Array(capacity);
     this.indices = new Int32Array(capacity);
+    this.entries = new Float64Array((capacity >> 1) + 2); // a dictionary has at most half the rows (+1)
   }
 
   reset(): void {
@@ -28,48 +30,52 @@ export class NumberColumn implements ColumnBuffer {
   }
 
   encode(rows: number, compression: CompressionName): EncodedChunk {
-    const { defined, width, present } = this;
+    const { defined, width, present, entries } = this;
     const m = gatherPresent(defined, this.values, rows, present);
-    const { min, max } = gathered;
+    const min = gathered[0];
+    const max = gathered[1];
     const pages: EncodedPage[] = [];
-    const dict = m > 0 ? buildNumberDictionary(present, this.indices, m, m >> 1, min, max) : undefined;
+    const n = m > 0 ? buildNumberDictionary(present, this.indices, m, m >> 1, min, max, entries) : -1;
     let encodings: number[];
-    if (dict && dictionaryWins(dict.entries.length * width, m, dict.entries.length, m * width)) {
-      const body = new ByteWriter(dict.entries.length * width);
-      for (const v of dict.entries) this.writePlain(body, v);
-      pages.push(dictionaryPage(body.written(), dict.entries.length, compression));
-      pages.push(
-        dataPage(defined, rows, indexBytes(dict.indices, m, dict.entries.length), Encoding.RLE_DICTIONARY, compression),
-      );
+    if (n > 0 && dictionaryWins(n * width, m, n, m * width)) {
+      pages.push(dictionaryPage(plainValues(entries, n, width), n, compression));
+      pages.push(dataPage(defined, rows, indexBytes(this.indices, m, n), Encoding.RLE_DICTIONARY, compression));
       encodings = [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY];
     } else {
-      const body = new ByteWriter(m * width + 8);
-      for (let j = 0; j < m; j++) this.writePlain(body, present[j]);
-      pages.push(dataPage(defined, rows, body.written(), Encoding.PLAIN, compression));
+      pages.push(dataPage(defined, rows, plainValues(present, m, width), Encoding.PLAIN, compression));
       encodings = [Encoding.PLAIN, Encoding.RLE];
     }
-    const stats = m > 0 ? { min: this.plainBytes(min), max: this.plainBytes(max) } : {};
+    const stats = m > 0 ? { min: plainValue(min, width), max: plainValue(max, width) } : {};
     return { pages, hasDictionary: encodings.length === 3, encodings, nullCount: rows - m, ...stats };
-  }
-
-  private writePlain(out: ByteWriter, v: number): void {
-    if (this.width === 4) out.int32(v);
-    else out.int64(v);
-  }
-
-  private plainBytes(v: number): Uint8Array {
-    const out = new ByteWriter(8);
-    this.writePlain(out, v);
-    return out.toBytes();
   }
 }
 
-/** The min and max of the last `gatherPresent`. */
-const gathered = { min: 0, max: 0 };
+/** values[0, count) as PLAIN int32 or int64 (little-endian; int64 as two 32-bit halves, without BigInt). */
+function plainValues(values: Float64Array, count: number, width: number): Uint8Array {
+  const out = new Uint8Array(count * width);
+  const view = new DataView(out.buffer);
+  if (width === 4) for (let j = 0; j < count; j++) view.setInt32(j * 4, values[j], true);
+  else {
+    for (let j = 0; j < count; j++) {
+      const v = values[j];
+      view.setUint32(j * 8, v >>> 0, true);
+      view.setInt32(j * 8 + 4, Math.floor(v / 4294967296), true);
+    }
+  }
+  return out;
+}
+
+function plainValue(v: number, width: number): Uint8Array {
+  return plainValues(Float64Array.of(v), 1, width);
+}
+
+/** The min and max of the last `gatherPresent`: [min, max]. */
+const gathered = new Float64Array(2);
 
 /**
  * Copies the defined values of rows [0, rows) to `present`, returning how many; their min and max go to
- * `gathered`. A function of its own so that V8 optimises the loop alone, with nothing after it lacking feedback.
+ * `gathered`. A function of its own so that V8 optimises the loop alone; min and max are stored as they change
+ * rather than after the loop, where code would have no type feedback when the loop gets compiled.
  */
 function gatherPresent(defined: Uint8Array, values: Float64Array, rows: number, present: Float64Array): number {
   let m = 0;
@@ -79,11 +85,15 @@ function gatherPresent(defined: Uint8Array, values: Float64Array, rows: number, 
     if (defined[i] === 0) continue;
     const v = values[i];
     present[m++] = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    if (v < min) {
+      min = v;
+      gathered[0] = v;
+    }
+    if (v > max) {
+      max = v;
+      gathered[1] = v;
+    }
   }
-  gathered.min = min;
-  gathered.max = max;
   return m;
 }
 
@@ -92,8 +102,9 @@ const SMALL_RANGE = 1 << 16;
 const SAMPLE = 4096;
 
 /**
- * Dictionary of the present values (indices written into `indices`), or undefined when it would have more than
- * `limit` entries. Values within a small range (ports, protocols, flow times) use a direct lookup table.
+ * Builds the dictionary of the present values into `entries` (indices written into `indices`) and returns its
+ * size, or -1 when it would have more than `limit` entries. Values within a small range (ports, protocols,
+ * flow times) use a direct lookup table.
  */
 function buildNumberDictionary(
   present: Float64Array,
@@ -102,38 +113,60 @@ function buildNumberDictionary(
   limit: number,
   min: number,
   max: number,
-): { entries: number[]; indices: Int32Array } | undefined {
+  entries: Float64Array,
+): number {
   // Mostly distinct values (bytes, packets, event times) rarely make a useful dictionary: outside small ranges
   // (ports, protocols), a sample decides before paying for a full table.
   const range = max - min;
-  if (range >= SMALL_RANGE && m > SAMPLE && new Set(present.subarray(0, SAMPLE)).size > SAMPLE / 2) return undefined;
-  const entries: number[] = [];
-  if (range < DIRECT_RANGE) {
-    const slot = new Int32Array(range + 1).fill(-1);
-    for (let j = 0; j < m; j++) {
-      const v = present[j];
-      let k = slot[v - min];
-      if (k < 0) {
-        k = entries.length;
-        if (k > limit) return undefined;
-        slot[v - min] = k;
-        entries.push(v);
-      }
-      indices[j] = k;
+  if (range >= SMALL_RANGE && m > SAMPLE && new Set(present.subarray(0, SAMPLE)).size > SAMPLE / 2) return -1;
+  return range < DIRECT_RANGE
+    ? directDictionary(present, indices, m, limit, min, new Int32Array(range + 1).fill(-1), entries)
+    : mappedDictionary(present, indices, m, limit, entries);
+}
+
+function directDictionary(
+  present: Float64Array,
+  indices: Int32Array,
+  m: number,
+  limit: number,
+  min: number,
+  slot: Int32Array,
+  entries: Float64Array,
+): number {
+  let n = 0;
+  for (let j = 0; j < m; j++) {
+    const v = present[j];
+    let k = slot[v - min];
+    if (k < 0) {
+      if (n > limit) return -1;
+      k = n++;
+      slot[v - min] = k;
+      entries[k] = v;
     }
-    return { entries, indices };
+    indices[j] = k;
   }
+  return n;
+}
+
+function mappedDictionary(
+  present: Float64Array,
+  indices: Int32Array,
+  m: number,
+  limit: number,
+  entries: Float64Array,
+): number {
   const map = new Map<number, number>();
+  let n = 0;
   for (let j = 0; j < m; j++) {
     const v = present[j];
     let k = map.get(v);
     if (k === undefined) {
-      k = entries.length;
-      if (k > limit) return undefined;
+      if (n > limit) return -1;
+      k = n++;
       map.set(v, k);
-      entries.push(v);
+      entries[k] = v;
     }
     indices[j] = k;
   }
-  return { entries, indices };
+  return n;
 }

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { ByteWriter } from './bytes.js';
-import { writeRleHybrid } from './rle.js';
+import { writeLevels } from './rle.js';
 import { Codec, Encoding, PageType } from './schema.js';
 import { snappyCompress } from './snappy.js';
 import { encodeThrift, type ThriftStruct } from './thrift.js';
@@ -66,7 +66,7 @@ export function dataPage(
 ): EncodedPage {
   const body = new ByteWriter(values.length + 64);
   body.int32(0); // length of the levels, patched below
-  writeRleHybrid(body, defined, rows, 1);
+  writeLevels(body, defined, rows);
   body.view.setInt32(0, body.length - 4, true);
   body.bytes(values);
   return page(PageType.DATA_PAGE, body.written(), compression, [

@@ -4,18 +4,13 @@ import type { ByteWriter } from './bytes.js';
  * Parquet's RLE / bit-packed hybrid encoding, used for definition levels (bit width 1) and dictionary indices.
  * Runs of 8 or more equal values become RLE runs; everything else is bit-packed in groups of 8.
  */
-export function writeRleHybrid(out: ByteWriter, values: ArrayLike<number>, count: number, bitWidth: number): void {
+export function writeRleHybrid(out: ByteWriter, values: Int32Array, count: number, bitWidth: number): void {
   const valueBytes = (bitWidth + 7) >> 3;
-  if (count > 0 && runLength(values, 0, count) === count) {
-    // One value throughout (a column without nulls): a single RLE run.
-    out.varint(count * 2);
-    writeRleValue(out, values[0], valueBytes);
-    return;
-  }
   let i = 0;
   while (i < count) {
-    const run = runLength(values, i, count);
-    if (run >= 8) {
+    const run = runEnd(values, i, count) - i;
+    // A long run, or one value throughout (a column without nulls, however short): an RLE run.
+    if (run >= 8 || run === count) {
       out.varint(run * 2);
       writeRleValue(out, values[i], valueBytes);
       i += run;
@@ -23,20 +18,25 @@ export function writeRleHybrid(out: ByteWriter, values: ArrayLike<number>, count
     }
     // Bit-pack groups of 8 until a long run starts at a group boundary (or the input ends).
     let end = i + 8;
-    while (end < count && runLength(values, end, Math.min(count, end + 8)) < 8) end += 8;
-    const groups = Math.ceil((Math.min(end, count) - i) / 8);
+    while (end < count && runEnd(values, end, Math.min(count, end + 8)) - end < 8) end += 8;
+    end = Math.min(end, count);
+    const groups = (end - i + 7) >> 3;
     out.varint(groups * 2 + 1);
-    bitPack(out, values, i, Math.min(end, count), groups * 8, bitWidth);
-    i = Math.min(end, count);
+    bitPack(out, values, i, end, groups * 8, bitWidth);
+    i = end;
   }
 }
 
-/** Length of the run of equal values starting at `start`, up to `limit`. */
-function runLength(values: ArrayLike<number>, start: number, limit: number): number {
+/**
+ * Where the run of values equal to values[start] ends (at most `limit`). It returns the index rather than the
+ * run's length: V8 may compile the loop while a long run is being scanned, and a subtraction after the loop
+ * would then have no type feedback in that code, throwing it away on every later call.
+ */
+function runEnd(values: Int32Array, start: number, limit: number): number {
   const v = values[start];
   let j = start + 1;
   while (j < limit && values[j] === v) j++;
-  return j - start;
+  return j;
 }
 
 function writeRleValue(out: ByteWriter, value: number, valueBytes: number): void {
@@ -46,7 +46,7 @@ function writeRleValue(out: ByteWriter, value: number, valueBytes: number): void
 /** Packs values[start, end) LSB-first, padded with zeros to `padded` values. */
 function bitPack(
   out: ByteWriter,
-  values: ArrayLike<number>,
+  values: Int32Array,
   start: number,
   end: number,
   padded: number,
@@ -70,6 +70,25 @@ function bitPack(
   }
   if (bits > 0) buf[pos++] = acc & 0xff;
   out.length = pos;
+}
+
+let levels = new Int32Array(0);
+
+/**
+ * Definition levels (1 = value, 0 = null) as an RLE / bit-packed hybrid of bit width 1. A column without
+ * nulls is one RLE run, found by a native scan; otherwise the levels are widened to the Int32Array that
+ * `writeRleHybrid` takes, so that function sees a single array type (which keeps V8's compiled code on one path).
+ */
+export function writeLevels(out: ByteWriter, defined: Uint8Array, count: number): void {
+  const rows = defined.subarray(0, count);
+  if (count > 0 && rows.indexOf(0) === -1) {
+    out.varint(count * 2);
+    out.u8(1);
+    return;
+  }
+  if (levels.length < count) levels = new Int32Array(count);
+  levels.set(rows);
+  writeRleHybrid(out, levels, count, 1);
 }
 
 /** Bits needed to store values 0..maxValue. */

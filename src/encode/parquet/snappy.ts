@@ -21,8 +21,6 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
   const bound = maxCompressedLength(n);
   if (scratch.length < bound) scratch = new Uint8Array(bound);
   const out = scratch;
-  // DataView loads: one unaligned 4-byte read instead of four byte reads and shifts.
-  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   let op = 0;
   // Preamble: the uncompressed length as a varint.
   let len = n;
@@ -31,56 +29,81 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
     len >>>= 7;
   }
   out[op++] = len;
+  op = compressBody(input, out, op);
+  return out.slice(0, op);
+}
 
+/**
+ * Writes the literals and copies of `input` at `out[op]`; returns where they end.
+ *
+ * Shaped for V8's optimiser, which compiles these loops while they run on the first page: every path out of
+ * the loops goes through the call sites the loops use all along (the tail is emitted by the same literal call
+ * as the literals before matches) and nothing follows them but a return. A step that ran only after the loops
+ * would have no type feedback in that compiled code, and would throw it away on every page.
+ */
+function compressBody(input: Uint8Array, out: Uint8Array, opIn: number): number {
+  const n = input.length;
+  let op = opIn;
+  // DataView loads: one unaligned 4-byte read instead of four byte reads and shifts.
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const ipLimit = n - INPUT_MARGIN;
+  let more = n >= INPUT_MARGIN + 4; // whether matches may still be found
+  if (more) table.fill(0); // entries are position + 1; 0 means empty
+  let ip = 1;
+  let nextHash = more ? hash(load32(view, ip)) : 0;
   let nextEmit = 0;
-  if (n >= INPUT_MARGIN + 4) {
-    table.fill(0); // entries are position + 1; 0 means empty
-    const ipLimit = n - INPUT_MARGIN;
-    let ip = 1;
-    let nextHash = hash(load32(view, ip));
-    outer: for (;;) {
+  for (;;) {
+    let candidate = -1;
+    if (more) {
       let skip = 32;
       let nextIp = ip;
-      let candidate = 0;
       for (;;) {
         ip = nextIp;
         const h = nextHash;
         nextIp = ip + (skip++ >> 5);
-        if (nextIp > ipLimit) break outer;
+        if (nextIp > ipLimit) {
+          more = false;
+          break;
+        }
         nextHash = hash(load32(view, nextIp));
         candidate = table[h] - 1;
         table[h] = ip + 1;
         if (candidate >= 0 && ip - candidate <= MAX_OFFSET && load32(view, ip) === load32(view, candidate)) break;
       }
-      op = emitLiteral(input, nextEmit, ip, out, op);
-      for (;;) {
-        const base = ip;
-        let s1 = candidate + 4;
-        let s2 = ip + 4;
-        while (s2 + 4 <= n && load32(view, s1) === load32(view, s2)) {
-          s1 += 4;
-          s2 += 4;
-        }
-        while (s2 < n && input[s1] === input[s2]) {
-          s1++;
-          s2++;
-        }
-        ip = s2;
-        op = emitCopy(out, op, base - candidate, s2 - base);
-        nextEmit = ip;
-        if (ip >= ipLimit) break outer;
-        table[hash(load32(view, ip - 1))] = ip; // position ip - 1, stored + 1
-        const h = hash(load32(view, ip));
-        candidate = table[h] - 1;
-        table[h] = ip + 1;
-        if (!(candidate >= 0 && ip - candidate <= MAX_OFFSET && load32(view, ip) === load32(view, candidate))) break;
+    }
+    // The literal before this match, or, when no match is left, the tail of the input.
+    op = emitLiteral(input, nextEmit, more ? ip : n, out, op);
+    if (!more) return op;
+    for (;;) {
+      const base = ip;
+      let s1 = candidate + 4;
+      let s2 = ip + 4;
+      while (s2 + 4 <= n && load32(view, s1) === load32(view, s2)) {
+        s1 += 4;
+        s2 += 4;
       }
+      while (s2 < n && input[s1] === input[s2]) {
+        s1++;
+        s2++;
+      }
+      ip = s2;
+      op = emitCopy(out, op, base - candidate, s2 - base);
+      nextEmit = ip;
+      if (ip >= ipLimit) {
+        more = false;
+        break;
+      }
+      table[hash(load32(view, ip - 1))] = ip; // position ip - 1, stored + 1
+      const h = hash(load32(view, ip));
+      candidate = table[h] - 1;
+      table[h] = ip + 1;
+      if (!(candidate >= 0 && ip - candidate <= MAX_OFFSET && load32(view, ip) === load32(view, candidate))) break;
+    }
+    if (more) {
       ip++;
       nextHash = hash(load32(view, ip));
     }
   }
-  if (nextEmit < n) op = emitLiteral(input, nextEmit, n, out, op);
-  return out.slice(0, op);
 }
 
 function load32(view: DataView, i: number): number {
@@ -91,8 +114,10 @@ function hash(v: number): number {
   return Math.imul(v, 0x1e35a7bd) >>> (32 - HASH_BITS);
 }
 
+/** The bytes input[start, end) as a literal (nothing when the range is empty). */
 function emitLiteral(input: Uint8Array, start: number, end: number, out: Uint8Array, opIn: number): number {
   let op = opIn;
+  if (end <= start) return op;
   const n = end - start - 1;
   if (n < 60) out[op++] = n << 2;
   else if (n < 0x100) {
@@ -123,18 +148,18 @@ function emitLiteral(input: Uint8Array, start: number, end: number, out: Uint8Ar
   return op;
 }
 
+/** A copy of any length, as pieces of at most 64 bytes (the last one at least 4, as a copy must be). */
 function emitCopy(out: Uint8Array, opIn: number, offset: number, lengthIn: number): number {
   let op = opIn;
   let length = lengthIn;
-  while (length >= 68) {
-    op = emitCopyUpTo64(out, op, offset, 64);
-    length -= 64;
+  // One call site for every piece: a separate one for long copies would be code V8 has no feedback for until
+  // the first long copy, and reaching it would throw the compressor's optimised code away.
+  while (length > 0) {
+    const piece = length >= 68 ? 64 : length > 64 ? 60 : length;
+    op = emitCopyUpTo64(out, op, offset, piece);
+    length -= piece;
   }
-  if (length > 64) {
-    op = emitCopyUpTo64(out, op, offset, 60);
-    length -= 60;
-  }
-  return emitCopyUpTo64(out, op, offset, length);
+  return op;
 }
 
 function emitCopyUpTo64(out: Uint8Array, opIn: number, offset: number, length: number): number {

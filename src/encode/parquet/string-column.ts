@@ -1,3 +1,4 @@
+import { emptyStrings } from '../../util/array-kinds.js';
 import { ByteWriter } from './bytes.js';
 import { type ColumnBuffer, dictionaryWins, type EncodedChunk, indexBytes } from './columns.js';
 import { type CompressionName, dataPage, dictionaryPage, type EncodedPage } from './pages.js';
@@ -5,16 +6,6 @@ import { type ColumnSpec, Encoding } from './schema.js';
 
 const SPACE = 0x20;
 const DASH = 0x2d;
-
-/**
- * An empty array already holding strings' element kind: a `[]` starts as small-integer elements and changes
- * kind on the first push of a string, which discards V8's compiled code that had seen the old kind.
- */
-function emptyStrings(): string[] {
-  const strings = [''];
-  strings.length = 0;
-  return strings;
-}
 
 /** Rows looked at before deciding whether a string column is worth a dictionary. */
 const PROBE_ROWS = 16_384;
@@ -95,20 +86,22 @@ export class StringColumn implements ColumnBuffer {
     this.lastStart = start;
     this.lastLength = end - start;
     this.lastIndex = k;
-    if (!this.probed && row + 1 >= PROBE_ROWS) this.probe(row + 1);
+  }
+
+  /**
+   * Called between batches with the rows buffered so far: once PROBE_ROWS rows are in, decides whether this
+   * column is worth a dictionary. (Here rather than in `set`, which runs for every row.)
+   */
+  considerPlain(rows: number): void {
+    if (!this.probed && rows >= PROBE_ROWS) this.probe(rows);
   }
 
   /** A quarter of the first rows distinct: switch to plain values, converting the rows so far. */
   private probe(rowsSoFar: number): void {
     this.probed = true;
     if (this.entries.length < rowsSoFar / 4) return;
-    const plain = this.plain;
-    plain.ensure(this.defined.length * 24);
-    for (let i = 0; i < rowsSoFar; i++) {
-      if (this.defined[i] === 0) continue;
-      const value = this.entries[this.indices[i]];
-      appendPlain(plain, value, 0, value.length);
-    }
+    this.plain.ensure(this.defined.length * 24);
+    appendEntries(this.plain, this.entries, this.indices, this.defined, rowsSoFar);
     this.isPlain = true;
     this.clearDictionary();
   }
@@ -132,38 +125,29 @@ export class StringColumn implements ColumnBuffer {
 
   private encodePlain(rows: number, compression: CompressionName): EncodedChunk {
     const { defined } = this;
-    let nulls = 0;
-    for (let i = 0; i < rows; i++) nulls += 1 - defined[i];
     const pages = [dataPage(defined, rows, this.plain.written(), Encoding.PLAIN, compression)];
     // No min/max: mostly-distinct values (addresses) give ranges that prune nothing, and cost a compare per row.
-    return { pages, hasDictionary: false, encodings: [Encoding.PLAIN, Encoding.RLE], nullCount: nulls };
+    return {
+      pages,
+      hasDictionary: false,
+      encodings: [Encoding.PLAIN, Encoding.RLE],
+      nullCount: countNulls(defined, rows),
+    };
   }
 
+  // The loops of the two encodings are small functions of their own: V8 then optimises each loop alone, quickly,
+  // rather than recompiling this whole method (with everything it inlines) for each new path it reaches.
   private encodeDictionary(rows: number, compression: CompressionName): EncodedChunk {
     const { defined, indices, entries } = this;
     const n = entries.length;
     // The dictionary page body: each entry as a 4-byte length and its UTF-8 bytes.
     const dictBody = new ByteWriter(n * 16 + 16);
     const offsets = new Int32Array(n + 1);
-    let ascii = true;
-    for (let k = 0; k < n; k++) {
-      const at = dictBody.length;
-      dictBody.int32(0);
-      const len = dictBody.utf8(entries[k]);
-      if (len !== entries[k].length) ascii = false;
-      dictBody.view.setInt32(at, len, true);
-      offsets[k + 1] = dictBody.length;
-    }
-    const present = new Int32Array(rows);
-    let m = 0;
-    let plainBytes = 0;
-    for (let i = 0; i < rows; i++) {
-      if (defined[i] === 0) continue;
-      const k = indices[i];
-      present[m++] = k;
-      plainBytes += offsets[k + 1] - offsets[k];
-    }
+    const ascii = writeEntries(dictBody, entries, offsets);
     const dictBytes = dictBody.written();
+    const present = new Int32Array(rows);
+    const m = gatherIndices(defined, indices, rows, present);
+    const plainBytes = plainSize(present, m, offsets);
     const pages: EncodedPage[] = [];
     let encodings: number[];
     if (n > 0 && dictionaryWins(dictBytes.length, m, n, plainBytes)) {
@@ -171,20 +155,67 @@ export class StringColumn implements ColumnBuffer {
       pages.push(dataPage(defined, rows, indexBytes(present, m, n), Encoding.RLE_DICTIONARY, compression));
       encodings = [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY];
     } else {
-      // Plain: copy each row's already-encoded (length + bytes) entry.
-      const plain = new Uint8Array(plainBytes);
-      let pos = 0;
-      for (let j = 0; j < m; j++) {
-        const k = present[j];
-        plain.set(dictBytes.subarray(offsets[k], offsets[k + 1]), pos);
-        pos += offsets[k + 1] - offsets[k];
-      }
+      const plain = plainFromEntries(dictBytes, offsets, present, m, plainBytes);
       pages.push(dataPage(defined, rows, plain, Encoding.PLAIN, compression));
       encodings = [Encoding.PLAIN, Encoding.RLE];
     }
     const stats = n === 0 ? {} : ascii ? asciiMinMax(entries) : minMax(dictBytes, offsets, n);
     return { pages, hasDictionary: encodings.length === 3, encodings, nullCount: rows - m, ...stats };
   }
+}
+
+function countNulls(defined: Uint8Array, rows: number): number {
+  let nulls = 0;
+  for (let i = 0; i < rows; i++) nulls += 1 - defined[i];
+  return nulls;
+}
+
+/** Writes each entry as a 4-byte length and its UTF-8 bytes, its end into offsets[k + 1]; true when all ASCII. */
+function writeEntries(body: ByteWriter, entries: readonly string[], offsets: Int32Array): boolean {
+  let ascii = true;
+  for (let k = 0; k < entries.length; k++) {
+    const at = body.length;
+    body.int32(0);
+    const len = body.utf8(entries[k]);
+    if (len !== entries[k].length) ascii = false;
+    body.view.setInt32(at, len, true);
+    offsets[k + 1] = body.length;
+  }
+  return ascii;
+}
+
+/** The dictionary index of each defined row, in row order, into `present`; returns how many. */
+function gatherIndices(defined: Uint8Array, indices: Int32Array, rows: number, present: Int32Array): number {
+  let m = 0;
+  for (let i = 0; i < rows; i++) {
+    if (defined[i] !== 0) present[m++] = indices[i];
+  }
+  return m;
+}
+
+/** Bytes the values would take as PLAIN (length + bytes each). */
+function plainSize(present: Int32Array, m: number, offsets: Int32Array): number {
+  let bytes = 0;
+  for (let j = 0; j < m; j++) bytes += offsets[present[j] + 1] - offsets[present[j]];
+  return bytes;
+}
+
+/** PLAIN values: each row's already-encoded (length + bytes) dictionary entry, copied. */
+function plainFromEntries(
+  dictBytes: Uint8Array,
+  offsets: Int32Array,
+  present: Int32Array,
+  m: number,
+  size: number,
+): Uint8Array {
+  const plain = new Uint8Array(size);
+  let pos = 0;
+  for (let j = 0; j < m; j++) {
+    const k = present[j];
+    plain.set(dictBytes.subarray(offsets[k], offsets[k + 1]), pos);
+    pos += offsets[k + 1] - offsets[k];
+  }
+  return plain;
 }
 
 /** For ASCII strings, JavaScript's string order is the byte order Parquet uses. */
@@ -211,6 +242,21 @@ function minMax(dictBytes: Uint8Array, offsets: Int32Array, n: number): { min: U
     else if (Buffer.compare(e, max) > 0) max = e;
   }
   return { min: Uint8Array.from(min), max: Uint8Array.from(max) };
+}
+
+/** Appends the dictionary value of each defined row of [0, rows) as a plain value. */
+function appendEntries(
+  plain: ByteWriter,
+  entries: readonly string[],
+  indices: Int32Array,
+  defined: Uint8Array,
+  rows: number,
+): void {
+  for (let i = 0; i < rows; i++) {
+    if (defined[i] === 0) continue;
+    const value = entries[indices[i]];
+    appendPlain(plain, value, 0, value.length);
+  }
 }
 
 /** Appends `text[start, end)` as a plain BYTE_ARRAY value: its UTF-8 length, then its bytes. */
