@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type DecodeContext, DecodeError, decodeObject, type InputShape } from '../decode/index.js';
+import { type DecodeContext, DecodeError, decodeObject, type FormatChoice, type InputShape } from '../decode/index.js';
 import { describeS3Error } from '../storage/s3/errors.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { VERSION } from '../version.js';
@@ -41,7 +41,7 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
   const writeOptions = { metadata: { 'flowlake-source-etag': object.etag, 'flowlake-version': VERSION } };
   const outputs = new OutputRouter(dest, object.key, options, writeOptions);
   const rejects = new RejectsSink(dest, object.key);
-  let controlMessages = 0;
+  let reported: ConversionContext | undefined; // for the counts of a failed object
   let bytesIn = 0;
   let rows = 0;
   let shape: InputShape | undefined;
@@ -49,14 +49,8 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
   let body: (AsyncIterable<Buffer> & { destroy?: () => void }) | undefined;
 
   try {
-    const resolver = new FormatResolver(options);
-    const ctx: DecodeContext = {
-      formatFor: (group) => resolver.formatFor(group),
-      reject: (reason, text) => rejects.reject(reason, text),
-      controlMessage: () => {
-        controlMessages++;
-      },
-    };
+    const ctx = new ConversionContext(new FormatResolver(options), rejects);
+    reported = ctx;
     body = await source.openRead(object.key, { etag: object.etag });
     const counted = countingChunks(body, signal, (n) => {
       bytesIn = n;
@@ -72,7 +66,7 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
           warnings.push(`field "${name}" is not in flowlake's catalog: kept as a string`);
         }
       }
-      const fitting = keepFittingLines(batch, ctx.reject);
+      const fitting = keepFittingLines(batch, (reason, line) => ctx.reject(reason, line));
       rows += fitting.lines.length;
       await outputs.write(fitting);
     }
@@ -92,7 +86,7 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
         outputs: outputKeys,
         rows,
         rejected,
-        controlMessages,
+        controlMessages: ctx.controlMessages,
         completedAt: new Date().toISOString(),
       }),
       { contentType: 'application/json' },
@@ -103,7 +97,7 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
       shape,
       rows,
       rejected,
-      controlMessages,
+      controlMessages: ctx.controlMessages,
       bytesIn,
       bytesOut: written.bytes,
       outputs: outputKeys,
@@ -120,11 +114,37 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
       shape,
       rows: 0,
       bytesIn,
-      controlMessages,
+      controlMessages: reported?.controlMessages ?? 0,
       outputs: [],
       warnings,
       seconds: seconds(),
     };
+  }
+}
+
+/**
+ * What the decoder reports to while one object converts. A class rather than an object of arrow functions:
+ * its methods are then the same functions for every object, so V8's compiled decoder keeps calling them
+ * directly instead of being thrown away when the next object brings new closures.
+ */
+class ConversionContext implements DecodeContext {
+  controlMessages = 0;
+
+  constructor(
+    private readonly resolver: FormatResolver,
+    private readonly rejects: RejectsSink,
+  ) {}
+
+  formatFor(group: string | undefined): FormatChoice {
+    return this.resolver.formatFor(group);
+  }
+
+  reject(reason: string, text: string): void {
+    this.rejects.reject(reason, text);
+  }
+
+  controlMessage(): void {
+    this.controlMessages++;
   }
 }
 

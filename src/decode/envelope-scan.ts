@@ -14,12 +14,32 @@
  * the scan.
  */
 
+import { emptyNumbers, emptyStrings } from '../util/array-kinds.js';
+
 export interface ScannedEnvelope {
   messageType: string | undefined;
   logGroup: string | undefined;
   /** The events, in order: `timestamps[i]` (epoch ms) goes with `messages[i]`. */
   readonly timestamps: number[];
   readonly messages: string[];
+}
+
+/**
+ * The scanner as the object reader takes it, with its own result to fill. (An object with a method rather than
+ * a closure per stream: the reader's compiled code then keeps calling the same function from one object to the
+ * next.)
+ */
+export class EnvelopeScanner {
+  readonly result: ScannedEnvelope = {
+    messageType: undefined,
+    logGroup: undefined,
+    timestamps: emptyNumbers(),
+    messages: emptyStrings(),
+  };
+
+  scan(text: string, bytes: Buffer): boolean {
+    return scanEnvelope(text, bytes, this.result);
+  }
 }
 
 const QUOTE = 0x22;

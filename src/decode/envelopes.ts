@@ -1,6 +1,5 @@
-import { emptyNumbers, emptyStrings } from '../util/array-kinds.js';
 import { BatchBuilder, type DecodeContext } from './context.js';
-import { type ScannedEnvelope, scanEnvelope } from './envelope-scan.js';
+import { EnvelopeScanner, type ScannedEnvelope } from './envelope-scan.js';
 import { type JsonObjectAt, readJsonObjects } from './json-values.js';
 import { DecodeError, type EventBatch } from './types.js';
 
@@ -19,16 +18,11 @@ export async function* decodeJsonObjects(
   ctx: DecodeContext,
 ): AsyncGenerator<EventBatch> {
   const builder = new BatchBuilder();
-  const scanned: ScannedEnvelope = {
-    messageType: undefined,
-    logGroup: undefined,
-    timestamps: emptyNumbers(),
-    messages: emptyStrings(),
-  };
+  const scanner = new EnvelopeScanner();
   // This loop stays small: each kind of object is handled by a function of its own, so the rare kinds (health
   // checks, wrapped lines) do not make V8 recompile the loop when they first turn up.
-  for await (const value of readJsonObjects(chunks, (text, bytes) => scanEnvelope(text, bytes, scanned))) {
-    if (value.scanned) takeScanned(scanned, ctx, builder);
+  for await (const value of readJsonObjects(chunks, scanner)) {
+    if (value.scanned) takeScanned(scanner.result, ctx, builder);
     else takeParsed(value, ctx, builder);
     const full = builder.takeFull();
     for (let i = 0; i < full.length; i++) yield full[i];

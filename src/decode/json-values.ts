@@ -24,11 +24,11 @@ export interface JsonObjectAt {
   readonly offset: number;
 }
 
-/**
- * A faster reader for the usual shape of an object: given the object's text (ASCII), it returns true when it
- * read the whole object, or false to let JSON.parse read it.
- */
-export type FastObjectScanner = (text: string, bytes: Buffer) => boolean;
+/** A faster reader for the usual shape of an object. */
+export interface FastObjectScanner {
+  /** Given the object's text (ASCII) and bytes: true when it read the whole object, false to let JSON.parse. */
+  scan(text: string, bytes: Buffer): boolean;
+}
 
 function isJsonSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -108,7 +108,7 @@ class ObjectReader {
       const fast = boundaries.next(buf, pos);
       if (fast !== -1) {
         const piece = buf.subarray(pos, fast + 1);
-        if (scan !== undefined && isAscii(piece) && scan(piece.toString('latin1'), piece)) {
+        if (scan !== undefined && isAscii(piece) && scan.scan(piece.toString('latin1'), piece)) {
           yield { value: undefined, scanned: true, index: ++this.index, offset };
           pos = fast + 1;
           continue;

@@ -100,7 +100,7 @@ export class ParquetEncoder implements Encoder {
         } else {
           const numbers = numberColumns[c] as NumberColumn;
           const v = scanInt(line, pos);
-          const ok = v === v && (!int32Field[c] || (v >= INT32_MIN && v <= INT32_MAX));
+          const ok = !Number.isNaN(v) && (!int32Field[c] || (v >= INT32_MIN && v <= INT32_MAX));
           numbers.defined[row] = ok ? 1 : 0;
           numbers.values[row] = ok ? v : 0;
           if (c === startIndex) start = v;
@@ -108,8 +108,8 @@ export class ParquetEncoder implements Encoder {
         }
       }
       const eventMs = timestamps[r];
-      const ms = eventMs === eventMs ? eventMs : start * 1000;
-      const known = ms === ms;
+      const ms = Number.isNaN(eventMs) ? start * 1000 : eventMs;
+      const known = !Number.isNaN(ms);
       ts.defined[row] = known ? 1 : 0;
       ts.values[row] = known ? ms : 0;
     }
