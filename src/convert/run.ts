@@ -2,7 +2,6 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openStorage } from '../storage/index.js';
 import type { ListOptions, ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
-import { convertObject } from './object.js';
 import { runOnWorkers } from './pool.js';
 import { buildReport } from './report.js';
 import {
@@ -126,6 +125,9 @@ async function runOver(
 
   const concurrency = options.concurrency ?? availableParallelism();
   if (concurrency <= 1 || objects.length <= 1) {
+    // Loaded only here: with worker threads the pipeline runs in them, and the main thread starts them sooner
+    // without loading it.
+    const { convertObject } = await import('./object.js');
     for (const object of objects) {
       if (options.signal?.aborted) break;
       onResult(
