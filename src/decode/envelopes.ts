@@ -1,6 +1,6 @@
 import { BatchBuilder, type DecodeContext } from './context.js';
 import { EnvelopeScanner, type ScannedEnvelope } from './envelope-scan.js';
-import { type JsonObjectAt, readJsonObjects } from './json-values.js';
+import { type JsonObjectAt, JsonObjectReader, type JsonObjectSink } from './json-values.js';
 import { DecodeError, type EventBatch } from './types.js';
 
 interface LogEvent {
@@ -19,15 +19,32 @@ export async function* decodeJsonObjects(
 ): AsyncGenerator<EventBatch> {
   const builder = new BatchBuilder();
   const scanner = new EnvelopeScanner();
-  // This loop stays small: each kind of object is handled by a function of its own, so the rare kinds (health
-  // checks, wrapped lines) do not make V8 recompile the loop when they first turn up.
-  for await (const value of readJsonObjects(chunks, scanner)) {
-    if (value.scanned) takeScanned(scanner.result, ctx, builder);
-    else takeParsed(value, ctx, builder);
+  const reader = new JsonObjectReader(new EnvelopeSink(scanner.result, ctx, builder), scanner);
+  for await (const chunk of chunks) {
+    reader.push(chunk);
     const full = builder.takeFull();
     for (let i = 0; i < full.length; i++) yield full[i];
   }
+  reader.finish();
   yield* builder.drain();
+}
+
+/**
+ * Turns each object into events for the builder. Each kind of object is handled by a function of its own, so
+ * the rare kinds (health checks, wrapped lines) do not make V8 recompile the common path when they turn up;
+ * and a class, so the reader calls the same function from one object to the next.
+ */
+class EnvelopeSink implements JsonObjectSink {
+  constructor(
+    private readonly scanned: ScannedEnvelope,
+    private readonly ctx: DecodeContext,
+    private readonly builder: BatchBuilder,
+  ) {}
+
+  take(value: JsonObjectAt): void {
+    if (value.scanned) takeScanned(this.scanned, this.ctx, this.builder);
+    else takeParsed(value, this.ctx, this.builder);
+  }
 }
 
 function takeScanned(scanned: ScannedEnvelope, ctx: DecodeContext, builder: BatchBuilder): void {

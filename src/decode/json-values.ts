@@ -34,32 +34,31 @@ function isJsonSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
-/**
- * Reads a byte stream of back-to-back JSON objects (`{…}{…}`, any whitespace or newlines between them) and
- * parses each. Fast path: writers put objects back to back (`}{`) or one per line (`}\n{`), so the next such
- * boundary found with indexOf is tried first, by `scan` when given and then by JSON.parse; either accepting
- * the piece proves it was a whole object (a piece cut inside a string cannot parse). Otherwise the object's
- * end is found by scanning its structure.
- */
-export async function* readJsonObjects(
-  chunks: AsyncIterable<Buffer>,
-  scan?: FastObjectScanner,
-): AsyncGenerator<JsonObjectAt> {
-  const reader = new ObjectReader(scan);
-  for await (const chunk of chunks) yield* reader.push(chunk);
-  reader.finish();
+/** Receives each object of the stream, in order, as the reader finds it. */
+export interface JsonObjectSink {
+  take(object: JsonObjectAt): void;
 }
 
-/** Splits the stream into objects, holding back the one that continues into the next chunk. */
-class ObjectReader {
+/**
+ * Reads a byte stream of back-to-back JSON objects (`{…}{…}`, any whitespace or newlines between them),
+ * chunk by chunk, and hands each object to the sink. Fast path: writers put objects back to back (`}{`) or one
+ * per line (`}\n{`), so the next such boundary found with indexOf is tried first, by the scanner when given
+ * and then by JSON.parse; either accepting the piece proves it was a whole object (a piece cut inside a string
+ * cannot parse). Otherwise the object's end is found by scanning its structure. The object that continues
+ * into the next chunk is held back.
+ */
+export class JsonObjectReader {
   private buf: Buffer = Buffer.alloc(0);
   private bufOffset = 0; // stream offset of buf[0]
   private index = 0;
   private readonly boundaries = new BoundaryFinder();
 
-  constructor(private readonly scan: FastObjectScanner | undefined) {}
+  constructor(
+    private readonly sink: JsonObjectSink,
+    private readonly scan?: FastObjectScanner,
+  ) {}
 
-  *push(chunk: Buffer): Generator<JsonObjectAt> {
+  push(chunk: Buffer): void {
     if (this.buf.length === 0) this.buf = chunk;
     else {
       // An object continues from the last chunk: join the held bytes with the new chunk only up to its first
@@ -68,12 +67,12 @@ class ObjectReader {
       if (cut === -1) this.buf = Buffer.concat([this.buf, chunk]);
       else {
         this.buf = Buffer.concat([this.buf, chunk.subarray(0, cut)]);
-        yield* this.drain(true);
+        this.drain(true);
         const tail = chunk.subarray(cut);
         this.buf = this.buf.length === 0 ? tail : Buffer.concat([this.buf, tail]);
       }
     }
-    yield* this.drain(false);
+    this.drain(false);
     if (this.buf.length > MAX_OBJECT_BYTES) {
       throw new DecodeError(
         `JSON object ${this.index + 1} at byte ${this.bufOffset.toLocaleString('en-US')} is larger than ${MAX_OBJECT_BYTES / 2 ** 20} MiB: not a CloudWatch Logs envelope`,
@@ -96,8 +95,8 @@ class ObjectReader {
    * Yields every whole object in `buf`, leaving `buf` at the first incomplete one. `endsAtBoundary`: the buffer
    * was cut just after a boundary's `}`, so its last byte is a candidate end too.
    */
-  private *drain(endsAtBoundary: boolean): Generator<JsonObjectAt> {
-    const { buf, bufOffset, boundaries, scan } = this;
+  private drain(endsAtBoundary: boolean): void {
+    const { buf, bufOffset, boundaries, scan, sink } = this;
     boundaries.reset(endsAtBoundary ? buf.length - 1 : -1);
     let pos = 0;
     for (;;) {
@@ -109,13 +108,13 @@ class ObjectReader {
       if (fast !== -1) {
         const piece = buf.subarray(pos, fast + 1);
         if (scan !== undefined && isAscii(piece) && scan.scan(piece.toString('latin1'), piece)) {
-          yield { value: undefined, scanned: true, index: ++this.index, offset };
+          sink.take({ value: undefined, scanned: true, index: ++this.index, offset });
           pos = fast + 1;
           continue;
         }
         const value = tryParse(piece);
         if (value !== FAILED) {
-          yield { value, scanned: false, index: ++this.index, offset };
+          sink.take({ value, scanned: false, index: ++this.index, offset });
           pos = fast + 1;
           continue;
         }
@@ -123,7 +122,7 @@ class ObjectReader {
       const end = findObjectEnd(buf, pos);
       if (end === -1) break; // the object continues in the next chunk
       const value = parseExactly(buf, pos, end + 1, this.index + 1, offset);
-      yield { value, scanned: false, index: ++this.index, offset };
+      sink.take({ value, scanned: false, index: ++this.index, offset });
       pos = end + 1;
     }
     this.bufOffset += pos;
