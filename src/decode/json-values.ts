@@ -92,7 +92,7 @@ export class JsonObjectReader {
   }
 
   /**
-   * Yields every whole object in `buf`, leaving `buf` at the first incomplete one. `endsAtBoundary`: the buffer
+   * Hands every whole object in `buf` to the sink, leaving `buf` at the first incomplete one. `endsAtBoundary`: the buffer
    * was cut just after a boundary's `}`, so its last byte is a candidate end too.
    */
   private drain(endsAtBoundary: boolean): void {
