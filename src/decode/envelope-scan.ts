@@ -99,15 +99,11 @@ export function scanEnvelope(text: string, bytes: Buffer, out: ScannedEnvelope):
       i = skipValue(text, i, 0);
     }
     if (i === FAIL) return false;
-    i = skipSpace(text, i);
-    const c = text.charCodeAt(i);
-    if (c === COMMA) {
-      i = skipSpace(text, i + 1);
-      continue;
-    }
-    if (c !== CLOSE_BRACE || i !== text.length - 1) return false;
-    break;
+    i = afterItem(text, i, CLOSE_BRACE);
+    if (i === FAIL) return false;
+    if (closed) break;
   }
+  if (i !== text.length) return false;
   // Only the two envelope kinds with their events are decided here; the rest gets JSON.parse's messages.
   return sawEvents && (out.messageType === 'DATA_MESSAGE' || out.messageType === 'CONTROL_MESSAGE');
 }
@@ -129,11 +125,8 @@ function scanEvents(text: string, bytes: Buffer, i: number, out: ScannedEnvelope
   for (;;) {
     i = scanEvent(text, bytes, i, out);
     if (i === FAIL) return FAIL;
-    i = skipSpace(text, i);
-    const c = text.charCodeAt(i);
-    if (c === CLOSE_BRACKET) return i + 1;
-    if (c !== COMMA) return FAIL;
-    i = skipSpace(text, i + 1);
+    i = afterItem(text, i, CLOSE_BRACKET);
+    if (i === FAIL || closed) return i;
   }
 }
 
@@ -170,16 +163,13 @@ function scanEvent(text: string, bytes: Buffer, i: number, out: ScannedEnvelope)
       i = skipValue(text, i, 1);
       if (i === FAIL) return FAIL;
     }
-    i = skipSpace(text, i);
-    const c = text.charCodeAt(i);
-    if (c === COMMA) {
-      i = skipSpace(text, i + 1);
-      continue;
-    }
-    if (c !== CLOSE_BRACE || message === undefined || timestamp === -1) return FAIL;
+    i = afterItem(text, i, CLOSE_BRACE);
+    if (i === FAIL) return FAIL;
+    if (!closed) continue;
+    if (message === undefined || timestamp === -1) return FAIL;
     out.timestamps.push(timestamp);
     out.messages.push(message);
-    return i + 1;
+    return i;
   }
 }
 
@@ -231,11 +221,8 @@ function skipObject(text: string, i: number, depth: number): number {
     if (text.charCodeAt(i) !== COLON) return FAIL;
     i = skipValue(text, skipSpace(text, i + 1), depth);
     if (i === FAIL) return FAIL;
-    i = skipSpace(text, i);
-    const c = text.charCodeAt(i);
-    if (c === CLOSE_BRACE) return i + 1;
-    if (c !== COMMA) return FAIL;
-    i = skipSpace(text, i + 1);
+    i = afterItem(text, i, CLOSE_BRACE);
+    if (i === FAIL || closed) return i;
   }
 }
 
@@ -245,12 +232,24 @@ function skipArray(text: string, i: number, depth: number): number {
   for (;;) {
     i = skipValue(text, i, depth);
     if (i === FAIL) return FAIL;
-    i = skipSpace(text, i);
-    const c = text.charCodeAt(i);
-    if (c === CLOSE_BRACKET) return i + 1;
-    if (c !== COMMA) return FAIL;
-    i = skipSpace(text, i + 1);
+    i = afterItem(text, i, CLOSE_BRACKET);
+    if (i === FAIL || closed) return i;
   }
+}
+
+/** Whether the last `afterItem` found the container's end (rather than a comma). */
+let closed = false;
+
+/**
+ * After a member or element ending at `i`: past a comma, returns where the next one starts; at `close`,
+ * returns the index after it and sets `closed`; FAIL when neither follows.
+ */
+function afterItem(text: string, i: number, close: number): number {
+  i = skipSpace(text, i);
+  const c = text.charCodeAt(i);
+  closed = c === close;
+  if (closed) return i + 1;
+  return c === COMMA ? skipSpace(text, i + 1) : FAIL;
 }
 
 /** JSON number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
