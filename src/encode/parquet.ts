@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { EventBatch } from '../decode/types.js';
-import { INT32_MAX, INT32_MIN, scanInt, scanned } from '../formats/values.js';
+import { fitsType, scanInt, scanned } from '../formats/values.js';
 import type { NumberColumn } from './parquet/number-column.js';
 import type { CompressionName } from './parquet/pages.js';
 import { columnsFor } from './parquet/schema.js';
@@ -100,7 +100,7 @@ export class ParquetEncoder implements Encoder {
         } else {
           const numbers = numberColumns[c] as NumberColumn;
           const v = scanInt(line, pos);
-          const ok = !Number.isNaN(v) && (!int32Field[c] || (v >= INT32_MIN && v <= INT32_MAX));
+          const ok = !Number.isNaN(v) && (!int32Field[c] || fitsType(v, 'int32'));
           numbers.defined[row] = ok ? 1 : 0;
           numbers.values[row] = ok ? v : 0;
           if (c === startIndex) start = v;

@@ -3,8 +3,8 @@ import type { FieldType } from './fields.js';
 /** A flow-log value typed for Parquet and JSONL: a number for int32/int64 fields, a string, or null for `-`. */
 export type FieldValue = number | string | null;
 
-export const INT32_MIN = -2147483648;
-export const INT32_MAX = 2147483647;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
 const DASH = 45;
 const ZERO = 48;
 const SPACE = 32;
