@@ -3,6 +3,8 @@ import { VERSION } from '../version.js';
 import { registerAthenaCommand } from './athena-command.js';
 import { registerBackfillCommand } from './backfill-command.js';
 import { registerConvertCommand } from './convert-command.js';
+import { registerHuntCommand } from './hunt-command.js';
+import { registerQueryCommand } from './query-command.js';
 import { registerSampleCommand } from './sample-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -21,6 +23,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerSampleCommand(program);
   registerAthenaCommand(program);
   registerBackfillCommand(program);
+  registerQueryCommand(program);
+  registerHuntCommand(program);
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
 
   try {

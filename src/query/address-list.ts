@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import { expandIpv6 } from '../hunt/cidr-sql.js';
+import { QueryInputError } from './errors.js';
+
+/** At most this many entries: lists bigger than any threat feed's IP section mean the wrong file. */
+const MAX_ENTRIES = 1_000_000;
+
+/**
+ * An address list (`--ioc`, `ioc --list`): one IPv4/IPv6 address or CIDR per line, `#` comments, blank lines.
+ * Returns CIDRs (a bare address becomes /32 or /128). A malformed line is a usage error naming file and line.
+ */
+export async function readAddressList(path: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new QueryInputError(`${path}: cannot read the address list (${err.code ?? err.message})`);
+  });
+  const cidrs: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const entry = lines[i].replace(/#.*/, '').trim();
+    if (entry === '') continue;
+    const cidr = toCidr(entry);
+    if (!cidr) throw new QueryInputError(`${path}:${i + 1}: not an IPv4/IPv6 address or CIDR: "${entry.slice(0, 80)}"`);
+    cidrs.push(cidr);
+    if (cidrs.length > MAX_ENTRIES) throw new QueryInputError(`${path}: more than ${MAX_ENTRIES} entries`);
+  }
+  if (cidrs.length === 0) throw new QueryInputError(`${path}: the address list is empty`);
+  return cidrs;
+}
+
+function toCidr(entry: string): string | undefined {
+  const [address, bitsText, extra] = entry.split('/');
+  if (extra !== undefined) return undefined;
+  if (address.includes(':')) {
+    const bits = bitsText === undefined ? 128 : Number(bitsText);
+    if (expandIpv6(address) === undefined || !Number.isInteger(bits) || bits < 0 || bits > 128) return undefined;
+    return `${address.toLowerCase()}/${bits}`;
+  }
+  const octets = address.split('.');
+  const bits = bitsText === undefined ? 32 : Number(bitsText);
+  if (octets.length !== 4 || octets.some((o) => !/^\d{1,3}$/.test(o) || Number(o) > 255)) return undefined;
+  if (!Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
+  return `${octets.map(Number).join('.')}/${bits}`;
+}

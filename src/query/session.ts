@@ -1,0 +1,288 @@
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { convert, type RunProgress } from '../convert/run.js';
+import type { ObjectResult } from '../convert/types.js';
+import { findHunt, HUNTS, missingColumns } from '../hunt/catalog.js';
+import { DUCKDB, duckdbMacros } from '../hunt/dialect.js';
+import type { HuntContext, HuntDefinition } from '../hunt/types.js';
+import { readAddressList } from './address-list.js';
+import { defaultCacheRoot, stashCacheDir } from './cache.js';
+import { type EniAddress, readEnis } from './enis.js';
+import { NoFlowDataError, QueryInputError } from './errors.js';
+import type { QueryResult } from './output.js';
+import { planSource, type SourcePlan } from './source.js';
+import { snakeCase, toJsonValue } from './values.js';
+import { literal, rawRelation, timeWindow, typedColumns } from './view.js';
+
+export interface FlowsOptions {
+  /** Folder of the Parquet cache of stashes (default under the user's cache directory). */
+  readonly cache?: string;
+  readonly endpointUrl?: string;
+  readonly region?: string;
+  /** Formats for reading a stash (as `convert`). */
+  readonly fields?: string;
+  readonly logGroupFormats?: Readonly<Record<string, string>>;
+  /** Only flows whose start is at or after / before these ISO times. */
+  readonly since?: string;
+  readonly until?: string;
+  /** `aws ec2 describe-network-interfaces` JSON: adds instance, name, subnet, VPC, description per interface. */
+  readonly enis?: string;
+  /** An address/CIDR list (mining pools, indicators). */
+  readonly ioc?: string;
+  /** Progress of a stash conversion (the CLI draws it on stderr). */
+  readonly onConvertProgress?: (progress: RunProgress) => void;
+  readonly onConvertResult?: (result: ObjectResult) => void;
+  /** DuckDB memory limit (default 512MB, or FLOWLAKE_DUCKDB_MEMORY). */
+  readonly memoryLimit?: string;
+}
+
+export type HuntOptions = Readonly<Record<string, string | number | readonly string[] | undefined>>;
+
+export interface FlowsSession {
+  /** Columns of the `flows` view. */
+  readonly columns: ReadonlySet<string>;
+  /** What the source was, in words. */
+  readonly description: string;
+  /** Objects of a stash that could not be converted (their rows are missing from `flows`). */
+  readonly failures: ReadonlyArray<{ readonly key: string; readonly error: string }>;
+  /** Runs one read-only statement over `flows`; `limit` > 0 keeps the first rows only (streamed, in order). */
+  query(sql: string, limit?: number): Promise<QueryResult>;
+  /** Runs a hunt from the catalog; `limit` 0 or undefined: every row. */
+  hunt(name: string, options?: HuntOptions, limit?: number): Promise<QueryResult>;
+  /** The hunt context of this session (for a hunt's `activity` predicates). */
+  context(options?: HuntOptions): HuntContext;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MEMORY_LIMIT = '512MB';
+
+/** Opens a source of flow data for SQL: flowlake outputs as they are, a stash through a Parquet cache. */
+export async function openFlows(src: string, options: FlowsOptions = {}): Promise<FlowsSession> {
+  const since = epochSeconds(options.since, '--since');
+  const until = epochSeconds(options.until, '--until');
+  const enis = options.enis ? await readEnis(options.enis) : undefined;
+  const ioc = options.ioc ? await readAddressList(options.ioc) : undefined;
+  const cacheRoot = options.cache ?? defaultCacheRoot();
+  let plan = await planSource(src);
+  const failures: Array<{ key: string; error: string }> = [];
+  let description: string;
+  if (plan.kind === 'stash') {
+    const dir = stashCacheDir(cacheRoot, { ...options, url: plan.url });
+    let objects = 0;
+    await convert(plan.url, dir, {
+      to: ['parquet'],
+      layout: 'mirror',
+      fields: options.fields,
+      logGroupFormats: options.logGroupFormats,
+      endpointUrl: options.endpointUrl,
+      region: options.region,
+      onProgress: options.onConvertProgress,
+      onResult: (r) => {
+        objects++;
+        if (r.status === 'failed') failures.push({ key: r.key, error: r.error ?? 'failed' });
+        options.onConvertResult?.(r);
+      },
+    });
+    const converted = await planSource(dir).catch(() => undefined);
+    if (!converted || converted.kind !== 'outputs') {
+      const why = failures.length ? ` (${failures.length} failed, e.g. ${failures[0].key}: ${failures[0].error})` : '';
+      throw new NoFlowDataError(`${src}: no flow data: ${objects} objects found${why}`);
+    }
+    plan = converted;
+    description = `stash ${src} (${objects} objects, cached as Parquet)`;
+  } else {
+    if (plan.files.length === 0) throw new NoFlowDataError(`${src}: no flow data found`);
+    description = `${plan.files.length} ${plan.fileKind} file${plan.files.length === 1 ? '' : 's'} under ${src}`;
+  }
+  const engine = await startEngine(cacheRoot, options.memoryLimit);
+  try {
+    const columns = await createFlowsView(engine.connection, plan, timeWindow(since, until));
+    if (enis) await loadEnis(engine.connection, enis);
+    if (ioc)
+      await engine.connection.run(
+        `CREATE TEMP TABLE ioc AS SELECT * FROM (VALUES ${ioc.map((c) => `(${literal(c)})`).join(', ')}) AS t(indicator)`,
+      );
+    // From here on the user's SQL cannot change settings (memory limit, spill folder).
+    await engine.connection.run('SET lock_configuration = true');
+    return new DuckDBFlowsSession(engine, columns, description, failures, Boolean(enis), Boolean(ioc));
+  } catch (err) {
+    engine.connection.closeSync();
+    throw err;
+  }
+}
+
+interface Engine {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+}
+
+/** DuckDB is loaded here only: `convert`, the CLI's start and the Lambda bundle never pay for it. */
+async function startEngine(cacheRoot: string, memoryLimit?: string): Promise<Engine> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: memoryLimit ?? process.env.FLOWLAKE_DUCKDB_MEMORY ?? DEFAULT_MEMORY_LIMIT,
+    temp_directory: `${cacheRoot}/duckdb-spill`,
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  const connection = await instance.connect();
+  for (const macro of duckdbMacros()) await connection.run(macro);
+  return { instance, connection };
+}
+
+async function createFlowsView(connection: DuckDBConnection, plan: SourcePlan, window: string): Promise<Set<string>> {
+  if (plan.kind !== 'outputs') throw new Error('internal: flows view over a stash');
+  const raw = rawRelation(plan.fileKind, plan.files);
+  let rawColumns: string[];
+  try {
+    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${raw}`);
+    rawColumns = described.getRowObjectsJS().map((r) => String(r.column_name));
+  } catch (err) {
+    throw new NoFlowDataError(`cannot read the ${plan.fileKind} files: ${firstLine(err)}`);
+  }
+  const select = typedColumns(plan.fileKind, rawColumns);
+  await connection.run(`CREATE TEMP VIEW flows AS SELECT ${select.join(', ')} FROM ${raw} WHERE ${window}`);
+  const described = await connection.runAndReadAll('DESCRIBE flows');
+  return new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
+}
+
+async function loadEnis(connection: DuckDBConnection, rows: readonly EniAddress[]): Promise<void> {
+  const value = (v: string | null) => (v === null ? 'NULL' : literal(v));
+  await connection.run(
+    'CREATE TEMP TABLE enis (interface_id VARCHAR, address VARCHAR, instance_id VARCHAR, name VARCHAR, subnet_id VARCHAR, vpc_id VARCHAR, description VARCHAR)',
+  );
+  for (let i = 0; i < rows.length; i += 1000) {
+    const values = rows
+      .slice(i, i + 1000)
+      .map(
+        (r) =>
+          `(${[r.interface_id, r.address, r.instance_id, r.name, r.subnet_id, r.vpc_id, r.description].map(value).join(', ')})`,
+      );
+    await connection.run(`INSERT INTO enis VALUES ${values.join(', ')}`);
+  }
+}
+
+class DuckDBFlowsSession implements FlowsSession {
+  constructor(
+    private readonly engine: Engine,
+    readonly columns: ReadonlySet<string>,
+    readonly description: string,
+    readonly failures: ReadonlyArray<{ key: string; error: string }>,
+    private readonly hasEnis: boolean,
+    private readonly hasIoc: boolean,
+  ) {}
+
+  async query(sql: string, limit?: number): Promise<QueryResult> {
+    const { connection } = this.engine;
+    let prepared: Awaited<ReturnType<DuckDBConnection['prepare']>>;
+    try {
+      const statements = await connection.extractStatements(sql);
+      if (statements.count !== 1)
+        throw new QueryInputError(`give exactly one SQL statement (found ${statements.count})`);
+      prepared = await statements.prepare(0);
+    } catch (err) {
+      if (err instanceof QueryInputError) throw err;
+      throw new QueryInputError(firstLine(err));
+    }
+    const { StatementType } = await import('@duckdb/node-api');
+    if (prepared.statementType !== StatementType.SELECT && prepared.statementType !== StatementType.EXPLAIN) {
+      throw new QueryInputError('only read-only statements run here (SELECT, WITH … SELECT, DESCRIBE, SHOW, EXPLAIN)');
+    }
+    try {
+      return toResult(limit ? await prepared.streamAndReadUntil(limit) : await prepared.runAndReadAll(), limit);
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  context(options: HuntOptions = {}): HuntContext {
+    return {
+      d: DUCKDB,
+      from: 'flows',
+      window: 'TRUE',
+      has: (c) => this.columns.has(c),
+      options,
+      ioc: this.hasIoc ? 'ioc' : undefined,
+    };
+  }
+
+  async hunt(name: string, options: HuntOptions = {}, limit?: number): Promise<QueryResult> {
+    const hunt = findHunt(name);
+    if (!hunt) throw new QueryInputError(`unknown hunt "${name}": one of ${HUNTS.map((h) => h.name).join(', ')}`);
+    const missing = missingColumns(hunt, (c) => this.columns.has(c));
+    if (missing.length) throw new QueryInputError(`hunt ${name} needs ${missing.join(', ')}, which this data lacks`);
+    if (hunt.needsIoc && !this.hasIoc) throw new QueryInputError(`hunt ${name} needs an address list (--list FILE)`);
+    const sql = await this.rankedSql(hunt, this.context(options), limit);
+    try {
+      return toResult(await this.engine.connection.runAndReadAll(sql));
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  /** The hunt ranked and limited; with --enis, each finding gets its interface's instance, name, subnet, VPC. */
+  private async rankedSql(hunt: HuntDefinition, ctx: HuntContext, limit?: number): Promise<string> {
+    const { sql, orderBy } = hunt.build(ctx);
+    const limitClause = limit ? `\nLIMIT ${limit}` : '';
+    if (!this.hasEnis) return `SELECT * FROM (\n${sql}\n) AS hunt\nORDER BY ${orderBy}${limitClause}`;
+    const described = await this.engine.connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sql}) AS hunt`);
+    const outputs = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
+    const key = outputs.has('interface_id') ? 'interface_id' : outputs.has('srcaddr') ? 'srcaddr' : undefined;
+    if (!key) return `SELECT * FROM (\n${sql}\n) AS hunt\nORDER BY ${orderBy}${limitClause}`;
+    const on = key === 'interface_id' ? 'e.interface_id = hunt.interface_id' : 'e.address = hunt.srcaddr';
+    const enis = key === 'interface_id' ? '(SELECT DISTINCT ON (interface_id) * FROM enis)' : 'enis';
+    const replace = outputs.has('instance_id')
+      ? ' REPLACE (coalesce(hunt.instance_id, e.instance_id) AS instance_id)'
+      : '';
+    const extra = outputs.has('instance_id') ? '' : 'e.instance_id AS instance_id, ';
+    return `SELECT hunt.*${replace}, ${extra}e.name AS instance_name, e.subnet_id, e.vpc_id, e.description AS interface_description
+FROM (\n${sql}\n) AS hunt
+LEFT JOIN ${enis} AS e ON ${on}
+ORDER BY ${orderBy}${limitClause}`;
+  }
+
+  async close(): Promise<void> {
+    this.engine.connection.closeSync();
+  }
+}
+
+type Reader = Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
+
+function toResult(reader: Reader, limit?: number): QueryResult {
+  const names = reader.columnNames();
+  const types = reader.columnTypes().map((t) => t.toString());
+  const keys: string[] = [];
+  for (const name of names) {
+    const base = snakeCase(name);
+    let key = base;
+    for (let n = 2; keys.includes(key); n++) key = `${base}_${n}`;
+    keys.push(key);
+  }
+  const all = reader.getRowsJS();
+  const rows = (limit ? all.slice(0, limit) : all).map((row) => {
+    const out: Record<string, ReturnType<typeof toJsonValue>> = {};
+    for (let i = 0; i < keys.length; i++) out[keys[i]] = toJsonValue(row[i]);
+    return out;
+  });
+  return { columns: keys.map((name, i) => ({ name, type: types[i] })), rows };
+}
+
+/** Mistakes in the SQL are the user's (exit 2); failures reading the data are not (exit 1). */
+function classify(err: unknown): Error {
+  const message = firstLine(err);
+  if (/^(Parser|Binder|Catalog|Syntax|Not implemented) Error/i.test(message)) {
+    return new QueryInputError(message);
+  }
+  return new Error(message);
+}
+
+function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n').filter((l) => l.trim() !== '')[0] ?? message;
+}
+
+function epochSeconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(ms)) throw new QueryInputError(`${flag} "${value}" is not a date or ISO time`);
+  return Math.floor(ms / 1000);
+}
