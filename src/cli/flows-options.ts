@@ -61,7 +61,10 @@ function flowsOptions(flags: SourceFlags, view: ProgressView, extra: Partial<Flo
     fields: flags.fields,
     logGroupFormats: flags.logGroupFormat,
     onConvertProgress: (p) => view.update(p),
-    onConvertResult: (r: ObjectResult) => view.objectDone(r),
+    // Objects already in the cache are not news: only conversions and failures are shown.
+    onConvertResult: (r: ObjectResult) => {
+      if (r.status !== 'skipped') view.objectDone(r);
+    },
     ...extra,
   };
 }

@@ -9,7 +9,7 @@ export const firstSeen: HuntDefinition = {
   name: 'new',
   summary:
     'destinations an interface reaches for the first time after a baseline window (default: all but the last day)',
-  ranking: 'first seen, newest first; then bytes',
+  ranking: 'flows DESC (a new destination that keeps being used first), then first seen, newest first',
   requires: ['interface_id', 'dstaddr', 'dstport', 'action', 'start', 'bytes'],
   options: [
     {
@@ -38,7 +38,7 @@ SELECT interface_id, dstaddr, ${d.timestamp('first_start')} AS first_seen, ${d.t
   flows, accepted_flows, bytes, ports
 FROM firsts
 WHERE first_start >= ${cutoff}`;
-    return { sql, orderBy: 'first_seen DESC, bytes DESC, interface_id, dstaddr' };
+    return { sql, orderBy: 'flows DESC, first_seen DESC, bytes DESC, interface_id, dstaddr' };
   },
   activity: (f, ctx) => `${equals('interface_id', f.interface_id)} AND ${equals(destinationAddress(ctx), f.dstaddr)}`,
 };
