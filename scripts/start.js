@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: writes a small synthetic stash into ./sample-stash and converts it into ./sample-out,
+// `npm start`: writes a small synthetic stash (three days, with planted incidents) into ./sample-stash and converts it into ./sample-out,
 // exactly as a user would with the CLI, then prints the run summary.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -11,6 +11,6 @@ function flowlake(...args) {
 }
 
 rmSync('sample-stash', { recursive: true, force: true });
-flowlake('sample', 'sample-stash', '--objects', '8', '--events', '5000');
+flowlake('sample', 'sample-stash', '--incidents');
 flowlake('convert', 'sample-stash', 'sample-out', '--to', 'csv', '--report', 'sample-out/report.json');
 process.stderr.write('outputs are in ./sample-out (run report: ./sample-out/report.json)\n');
