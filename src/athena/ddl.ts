@@ -39,9 +39,28 @@ const ATHENA_TYPES: Readonly<Record<FieldType, AthenaColumn['type']>> = {
   string: 'string',
 };
 
-/** Hive-compatible delivery of VPC flow logs started in 2021; the range ends ten years ahead of now. */
+/** The first year flow logs can have: VPC Flow Logs launched in 2015. */
+export const FIRST_FLOW_LOG_YEAR = 2015;
+
+/**
+ * Every year flow logs can have: from the launch of VPC Flow Logs to ten years ahead of now. Old stashes
+ * converted to the hive layout land in their own years, so the projection must reach back to the start.
+ */
 export function defaultYears(now = new Date()): [number, number] {
-  return [2021, now.getUTCFullYear() + 10];
+  return [FIRST_FLOW_LOG_YEAR, now.getUTCFullYear() + 10];
+}
+
+/** File names of each output kind (DESIGN §4): what a table's location holds besides bookkeeping. */
+const DATA_FILE_SUFFIX: Readonly<Record<AthenaOutput, string>> = { parquet: '.parquet', csv: '.csv.gz' };
+
+/**
+ * A predicate keeping only flowlake's data files of one kind: Athena reads every object under a table's
+ * location, and skipping `_` folders is engine behaviour, not a promise. Outside the data, the location may hold
+ * `_flowlake/` bookkeeping (completion markers .json, rejects .jsonl.gz, run reports) and, when several formats
+ * were written to one destination, the other formats' files side by side.
+ */
+export function dataFileFilter(output: AthenaOutput): string {
+  return `"$path" LIKE '%${DATA_FILE_SUFFIX[output]}' AND strpos("$path", '/_flowlake/') = 0`;
 }
 
 export function athenaColumns(format: FlowFormat): AthenaColumn[] {
@@ -134,30 +153,46 @@ export function projectionProperties(options: AthenaTableOptions): [string, stri
   return props;
 }
 
-/** Name of the typed view over a CSV table. */
-export function typedViewName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
-  const table = `${options.table ?? defaultTableName(options.output)}_typed`;
+/** Name of the view that reads only the data files: `<table>_typed` over CSV, `<table>_flows` over Parquet. */
+export function viewName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
+  const table = `${options.table ?? defaultTableName(options.output)}${options.output === 'csv' ? '_typed' : '_flows'}`;
   return options.database ? `"${options.database}"."${table}"` : `"${table}"`;
 }
 
 /**
  * CSV keeps values as in the log: the view gives the Parquet types back — the time as a timestamp and `-` as
- * NULL in string columns (int/bigint columns already read `-` as NULL).
+ * NULL in string columns (int/bigint columns already read `-` as NULL) — and reads only the CSV data files.
  */
 export function csvTypedViewDdl(options: AthenaTableOptions): string {
-  const table = qualifiedName(options).replaceAll('`', '"');
+  return viewDdl(options, typedViewSelect(options));
+}
+
+/** The typed columns of the CSV view, as its SELECT list (also used by the stack's Glue view). */
+export function typedViewSelect(options: Pick<AthenaTableOptions, 'format' | 'layout'>): string[] {
   const select = athenaColumns(options.format).map((c) => {
     // ISO text with Z → timestamp with time zone UTC → the UTC wall time as Parquet's `timestamp`.
     if (c.type === 'timestamp')
-      return `  CAST(from_iso8601_timestamp(nullif("timestamp", '')) AS timestamp) AS "timestamp"`;
-    if (c.type === 'string') return `  nullif("${c.name}", '-') AS "${c.name}"`;
-    return `  "${c.name}"`;
+      return `CAST(from_iso8601_timestamp(nullif("timestamp", '')) AS timestamp) AS "timestamp"`;
+    if (c.type === 'string') return `nullif("${c.name}", '-') AS "${c.name}"`;
+    return `"${c.name}"`;
   });
-  const partitions = options.layout === 'hive' ? HIVE_PARTITIONS.map((p) => `  "${p}"`) : [];
-  return [
-    `CREATE OR REPLACE VIEW ${typedViewName(options)} AS`,
-    'SELECT',
-    [...select, ...partitions].join(',\n'),
-    `FROM ${table};`,
-  ].join('\n');
+  const partitions = options.layout === 'hive' ? HIVE_PARTITIONS.map((p) => `"${p}"`) : [];
+  return [...select, ...partitions];
+}
+
+/** Over Parquet the view only leaves out what is not a Parquet data file (bookkeeping, other formats). */
+export function parquetViewDdl(options: AthenaTableOptions): string {
+  return viewDdl(options, ['*']);
+}
+
+/** The view's query: the SELECT list over the table, data files only. */
+export function viewQuery(table: string, select: readonly string[], output: AthenaOutput): string {
+  return ['SELECT', select.map((s) => `  ${s}`).join(',\n'), `FROM ${table}`, `WHERE ${dataFileFilter(output)}`].join(
+    '\n',
+  );
+}
+
+function viewDdl(options: AthenaTableOptions, select: readonly string[]): string {
+  const table = qualifiedName(options).replaceAll('`', '"');
+  return `CREATE OR REPLACE VIEW ${viewName(options)} AS\n${viewQuery(table, select, options.output)};`;
 }

@@ -1,5 +1,9 @@
 import type { FlowFormat } from '../formats/format.js';
-import { type AthenaTableOptions, qualifiedName, typedViewName } from './ddl.js';
+import { HUNTS, missingColumns } from '../hunt/catalog.js';
+import { ATHENA } from '../hunt/dialect.js';
+import { defaults, huntQuery } from '../hunt/render.js';
+import type { HuntContext, HuntDefinition } from '../hunt/types.js';
+import { type AthenaTableOptions, dataFileFilter, qualifiedName, viewName } from './ddl.js';
 
 /** A saved query for the flow-log table, as data (for Athena named queries) and as commented SQL. */
 export interface NamedQuery {
@@ -8,122 +12,135 @@ export interface NamedQuery {
   readonly sql: string;
 }
 
-/** Ports of well-known cryptocurrency mining pools (Stratum) and coin daemons. */
-export const MINING_PORTS = [3333, 3334, 3357, 4444, 5555, 5588, 6666, 7777, 8333, 9999, 14433, 14444, 45560, 45700];
+/**
+ * How far back each hunt looks by default, in days. Hunts that look for persistence or need a baseline read a
+ * week or a month; the ones that rank volume read a day, which keeps the bytes Athena scans (and bills) small.
+ */
+export const ATHENA_WINDOW_DAYS: Readonly<Record<string, number>> = {
+  mining: 7,
+  exposed: 7,
+  scan: 1,
+  egress: 1,
+  rejected: 1,
+  talkers: 1,
+  new: 30,
+  coverage: 7,
+  ioc: 7,
+  ip: 7,
+};
 
-/** Remote-administration ports that should not be reachable from the internet. */
-export const ADMIN_PORTS = [22, 3389];
+/** Placeholders a user replaces before running a query (documentation addresses: they never match real traffic). */
+export const PLACEHOLDERS = {
+  account: '111122223333',
+  region: 'us-east-1',
+  indicator: '203.0.113.0/24',
+  address: '203.0.113.7',
+} as const;
 
-/** Private, shared and link-local ranges: sources outside them are on the internet. */
-const NON_PUBLIC_NETWORKS = [
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '100.64.0.0/10',
-  '169.254.0.0/16',
-  '127.0.0.0/8',
-  'fc00::/7',
-  'fe80::/10',
-  '::1/128',
-];
-
-interface QueryDefinition {
-  readonly name: string;
-  readonly description: string;
-  readonly fields: readonly string[];
-  readonly body: (from: string, window: string) => string;
+/** The name of a hunt's named query. */
+export function namedQueryName(hunt: HuntDefinition): string {
+  return `flowlake-${hunt.name}`;
 }
 
-function isPublic(column: string): string {
-  const address = `try_cast(${column} AS ipaddress)`;
-  const checks = NON_PUBLIC_NETWORKS.map((net) => `NOT contains('${net}', ${address})`);
-  return [`${address} IS NOT NULL`, ...checks].join('\n    AND ');
+/** Hunts that take an address list (`ioc --list`, `mining --ioc`) read it from an inline `ioc` relation. */
+function takesAddressList(hunt: HuntDefinition): boolean {
+  return hunt.needsIoc === true || (hunt.options ?? []).some((o) => o.kind === 'file');
 }
 
-const DEFINITIONS: readonly QueryDefinition[] = [
-  {
-    name: 'top_talkers',
-    description: 'Source/destination pairs that moved the most bytes in the last 24 hours',
-    fields: ['srcaddr', 'dstaddr', 'bytes', 'packets'],
-    body: (
-      from,
-      window,
-    ) => `SELECT srcaddr, dstaddr, sum(bytes) AS total_bytes, sum(packets) AS total_packets, count(*) AS flows
-FROM ${from}
-WHERE ${window}
-GROUP BY srcaddr, dstaddr
-ORDER BY total_bytes DESC
-LIMIT 25;`,
-  },
-  {
-    name: 'rejected_traffic',
-    description: 'Sources and ports with the most rejected flows in the last 24 hours',
-    fields: ['srcaddr', 'dstport', 'protocol', 'action', 'packets'],
-    body: (
-      from,
-      window,
-    ) => `SELECT srcaddr, dstport, protocol, count(*) AS rejected_flows, sum(packets) AS rejected_packets
-FROM ${from}
-WHERE ${window}
-  AND action = 'REJECT'
-GROUP BY srcaddr, dstport, protocol
-ORDER BY rejected_flows DESC
-LIMIT 50;`,
-  },
-  {
-    name: 'ssh_rdp_from_internet',
-    description: 'Flows from public (internet) addresses to SSH (22) or RDP (3389) in the last 24 hours',
-    fields: ['srcaddr', 'dstaddr', 'dstport', 'protocol', 'action'],
-    body: (from, window) => `SELECT srcaddr, dstaddr, dstport, action, count(*) AS flows
-FROM ${from}
-WHERE ${window}
-  AND protocol = 6
-  AND dstport IN (${ADMIN_PORTS.join(', ')})
-  AND ${isPublic('srcaddr')}
-GROUP BY srcaddr, dstaddr, dstport, action
-ORDER BY flows DESC
-LIMIT 100;`,
-  },
-  {
-    name: 'crypto_mining_ports',
-    description: 'Flows to well-known cryptocurrency mining pool ports in the last 24 hours',
-    fields: ['srcaddr', 'dstaddr', 'dstport', 'action', 'bytes'],
-    body: (from, window) => `SELECT srcaddr, dstaddr, dstport, action, count(*) AS flows, sum(bytes) AS total_bytes
-FROM ${from}
-WHERE ${window}
-  AND dstport IN (${MINING_PORTS.join(', ')})
-GROUP BY srcaddr, dstaddr, dstport, action
-ORDER BY flows DESC
-LIMIT 100;`,
-  },
-];
+/** The relation the hunts read: the typed view over CSV (types, `-` → NULL, data files only), else the table. */
+export function huntRelation(options: AthenaTableOptions): string {
+  return options.output === 'csv' ? viewName(options) : qualifiedName(options).replaceAll('`', '"');
+}
 
 /**
- * The named queries that the table's fields allow. With the hive layout each query also bounds the
- * year/month/day partitions (so Athena reads one or two days of files) and, for injected projections,
- * names the account and region, which Athena requires; replace the placeholder values before running.
+ * The named queries: one per hunt of the catalog whose columns the table has. Each reads a `flows` relation
+ * defined once at its top (the table or typed view, bounded to the hunt's default window, partition pruning and
+ * the account/region placeholders for the hive layout), so the window is edited in one place.
  */
 export function namedQueries(options: AthenaTableOptions): NamedQuery[] {
-  const from = options.output === 'csv' ? typedViewName(options) : qualifiedName(options).replaceAll('`', '"');
-  const window = timeWindow(options);
-  const names = new Set(options.format.fields.map((f) => f.column));
-  return DEFINITIONS.filter((d) => d.fields.every((f) => names.has(f))).map((d) => ({
-    name: d.name,
-    description: d.description,
-    sql: d.body(from, window),
-  }));
+  const columns = new Set(options.format.fields.map((f) => f.column));
+  return HUNTS.filter((h) => missingColumns(h, (c) => columns.has(c)).length === 0).map((hunt) => {
+    const days = ATHENA_WINDOW_DAYS[hunt.name] ?? 1;
+    const ctx: HuntContext = {
+      d: ATHENA,
+      from: 'flows',
+      window: 'TRUE',
+      has: (c) => columns.has(c),
+      options: { ...defaults(hunt), ...(hunt.name === 'ip' ? { targets: [PLACEHOLDERS.address] } : {}) },
+      ...(takesAddressList(hunt) ? { ioc: 'ioc' } : {}),
+    };
+    const notes = [
+      `Window: flows that started in the last ${plural(days)} (edit INTERVAL '${days}' DAY in "flows" to change it).`,
+    ];
+    if (options.layout === 'hive' && !options.accounts?.length)
+      notes.push(`Replace ${PLACEHOLDERS.account} with your account id (the table projects it as an injected value).`);
+    if (options.layout === 'hive' && !options.regions?.length)
+      notes.push(`Replace ${PLACEHOLDERS.region} with your region (the table projects it as an injected value).`);
+    const ctes = [`flows AS (\n  SELECT * FROM ${huntRelation(options)}\n  WHERE ${windowPredicate(options, days)}\n)`];
+    if (ctx.ioc) {
+      notes.push(
+        hunt.needsIoc
+          ? `Put your indicators (addresses or CIDRs, IPv4 or IPv6) in "ioc", one ('…') row each.`
+          : `Optional: put known pool addresses or CIDRs in "ioc" to find pools on any port (the placeholder matches nothing).`,
+      );
+      ctes.push(`ioc AS (\n  SELECT * FROM (VALUES ('${PLACEHOLDERS.indicator}')) AS list(indicator)\n)`);
+    }
+    if (hunt.name === 'ip')
+      notes.push(`Replace ${PLACEHOLDERS.address} with the address to follow (for CIDRs use flowlake-ioc).`);
+    // One WITH for the whole statement: the hunt's own CTEs follow `flows` (a WITH inside a subquery is valid
+    // Trino, but not every SQL tool reads it).
+    const { sql: huntSql, orderBy } = hunt.build(ctx);
+    const { ctes: huntCtes, body } = splitWith(huntSql);
+    if (huntCtes) ctes.push(huntCtes);
+    const query = huntQuery({ ...hunt, build: () => ({ sql: body, orderBy }) }, ctx, 100);
+    const sql = `${notes.map((n) => `-- ${n}`).join('\n')}\nWITH ${ctes.join(',\n')}\n${query};`;
+    return { name: namedQueryName(hunt), description: `${hunt.summary} (last ${plural(days)})`, sql };
+  });
 }
 
-function timeWindow(options: AthenaTableOptions): string {
-  const recent = `"timestamp" >= current_timestamp - INTERVAL '1' DAY`;
-  if (options.layout !== 'hive') return recent;
-  const conditions = [recent];
-  if (!options.accounts?.length) conditions.push(`"aws-account-id" = '111122223333' -- your account id`);
-  if (!options.regions?.length) conditions.push(`"aws-region" = 'us-east-1' -- your region`);
-  conditions.push(
-    `concat(year, month, day) >= date_format(current_date - INTERVAL '1' DAY, '%Y%m%d') -- partition pruning`,
-  );
-  return conditions.join('\n  AND ');
+/**
+ * `WITH a AS (…), b AS (…) SELECT …` → the CTE list and the final query (the first SELECT outside parentheses
+ * and string literals); a query without WITH is all body.
+ */
+export function splitWith(sql: string): { ctes?: string; body: string } {
+  const text = sql.trimStart();
+  if (!/^WITH\s/i.test(text)) return { body: sql };
+  let depth = 0;
+  for (let i = 4; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'") {
+      i = text.indexOf("'", i + 1);
+      while (text[i + 1] === "'") i = text.indexOf("'", i + 2);
+      if (i < 0) break;
+    } else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && /^SELECT\b/i.test(text.slice(i, i + 7)) && /\s/.test(text[i - 1])) {
+      const ctes = text.slice(4, i).trim();
+      for (const name of ['flows', 'ioc'])
+        if (new RegExp(`(^|,)\\s*${name}\\s+AS\\s*\\(`, 'i').test(ctes)) throw new Error(`a hunt defines "${name}"`);
+      return { ctes, body: text.slice(i) };
+    }
+  }
+  throw new Error(`no query after the WITH clause of: ${sql.slice(0, 80)}`);
+}
+
+/**
+ * The bound of `flows`: flow start in the last `days` days; for the hive layout also the partitions of those days
+ * (so Athena lists only them) and the injected account and region, which Athena requires; and, on the table
+ * itself (Parquet), only flowlake's data files (see dataFileFilter).
+ */
+export function windowPredicate(options: AthenaTableOptions, days: number): string {
+  const since = `current_timestamp - INTERVAL '${days}' DAY`;
+  const conditions: string[] = [];
+  if (options.layout === 'hive') {
+    if (!options.accounts?.length) conditions.push(`"aws-account-id" = '${PLACEHOLDERS.account}'`);
+    if (!options.regions?.length) conditions.push(`"aws-region" = '${PLACEHOLDERS.region}'`);
+    const day = `current_date - INTERVAL '${days}' DAY`;
+    conditions.push(`year >= date_format(${day}, '%Y')`, `concat(year, month, day) >= date_format(${day}, '%Y%m%d')`);
+  }
+  if (options.output === 'parquet') conditions.push(dataFileFilter('parquet'));
+  conditions.push(`"start" >= to_unixtime(${since})`);
+  return conditions.join('\n    AND ');
 }
 
 /** The queries as one SQL text, each preceded by a comment with its name and description. */
@@ -131,8 +148,14 @@ export function formatNamedQueries(queries: readonly NamedQuery[]): string {
   return queries.map((q) => `-- ${q.name}: ${q.description}\n${q.sql}`).join('\n\n');
 }
 
-/** Fields a format lacks for some queries (those queries are left out). */
-export function missingQueryFields(format: FlowFormat): string[] {
-  const names = new Set(format.fields.map((f) => f.column));
-  return [...new Set(DEFINITIONS.flatMap((d) => d.fields).filter((f) => !names.has(f)))];
+/** The hunts a format cannot run, with the columns each lacks (they are left out of the named queries). */
+export function huntsLeftOut(format: FlowFormat): { name: string; missing: string[] }[] {
+  const columns = new Set(format.fields.map((f) => f.column));
+  return HUNTS.map((h) => ({ name: namedQueryName(h), missing: missingColumns(h, (c) => columns.has(c)) })).filter(
+    (h) => h.missing.length > 0,
+  );
+}
+
+function plural(days: number): string {
+  return days === 1 ? '1 day' : `${days} days`;
 }

@@ -6,8 +6,10 @@ import {
   createTableDdl,
   csvTypedViewDdl,
   defaultYears,
+  parquetViewDdl,
+  viewName,
 } from '../athena/ddl.js';
-import { formatNamedQueries, missingQueryFields, namedQueries } from '../athena/queries.js';
+import { formatNamedQueries, huntsLeftOut, namedQueries } from '../athena/queries.js';
 import { FormatError, resolveFormat } from '../formats/format.js';
 import { UsageError } from './usage-error.js';
 
@@ -49,7 +51,9 @@ export function registerAthenaCommand(program: Command): void {
   const [fromYear, toYear] = defaultYears();
   program
     .command('athena-ddl')
-    .description('print the Athena CREATE TABLE statement (and named queries) for converted flow logs')
+    .description(
+      'print the Athena CREATE TABLE and VIEW statements, and every hunt as a named query, for converted flow logs',
+    )
     .requiredOption('--location <s3-url>', 'destination the outputs were converted into (s3://bucket/prefix)')
     .addOption(new Option('--to <kind>', 'output the table reads').choices(['parquet', 'csv']).default('parquet'))
     .addOption(
@@ -93,11 +97,20 @@ export function athenaDdlText(flags: AthenaFlags): string {
   };
   const parts = [createTableDdl(options)];
   if (flags.to === 'csv')
-    parts.push(`-- The same rows with Parquet types (timestamp, NULL for "-"):\n${csvTypedViewDdl(options)}`);
+    parts.push(
+      `-- Query this view, not the table: the rows with Parquet types (timestamp, NULL for "-"), data files only (no _flowlake/ bookkeeping):\n${csvTypedViewDdl(options)}`,
+    );
+  else
+    parts.push(
+      `-- The table's Parquet files only (no _flowlake/ bookkeeping, no other formats written beside them):\n${parquetViewDdl(options)}`,
+    );
   if (flags.queries) {
+    parts.push(`-- The hunts of \`flowlake hunt\`, reading ${flags.to === 'csv' ? viewName(options) : 'the table'}:`);
+    const leftOut = huntsLeftOut(format).map(
+      (h) => `-- ${h.name} is left out: the format lacks ${h.missing.join(', ')}.`,
+    );
+    if (leftOut.length > 0) parts.push(leftOut.join('\n'));
     const queries = namedQueries(options);
-    const missing = missingQueryFields(format);
-    if (missing.length > 0) parts.push(`-- Queries needing ${missing.join(', ')} are left out: the format lacks them.`);
     if (queries.length > 0) parts.push(formatNamedQueries(queries));
   }
   return `${parts.join('\n\n')}\n`;

@@ -1,5 +1,6 @@
 import { literalCidrTest } from './cidr-sql.js';
 import { NON_ROUTABLE_NETWORKS, PRIVATE_NETWORKS } from './networks.js';
+import { trinoInCidr, trinoInLiteralCidr, trinoIsIpv4, trinoLooksIpv6 } from './trino-address.js';
 
 /**
  * The few places where DuckDB and Athena (Trino) SQL differ. A hunt is written once against this interface and
@@ -58,17 +59,27 @@ export const DUCKDB: Dialect = {
   ratio: (n, d) => `(CAST(${n} AS DOUBLE) / nullif(${d}, 0))`,
 };
 
+/** Any of the listed networks, on Athena (string tests: see trino-address.ts). */
 function trinoInAny(address: string, networks: readonly string[]): string {
-  const ip = `try_cast(${address} AS ipaddress)`;
-  return `(${networks.map((n) => `contains('${n}', ${ip})`).join(' OR ')})`;
+  return `(${networks.map((n) => trinoInLiteralCidr(address, n)).join(' OR ')})`;
 }
+
+const athenaV4 = (networks: readonly string[]) => networks.filter((n) => !n.includes(':'));
+const athenaV6 = (networks: readonly string[]) => networks.filter((n) => n.includes(':'));
+const ATHENA_NOT_PUBLIC = [...PRIVATE_NETWORKS, ...NON_ROUTABLE_NETWORKS];
 
 export const ATHENA: Dialect = {
   name: 'athena',
   isPrivate: (a) => `coalesce(${trinoInAny(a, PRIVATE_NETWORKS)}, false)`,
   isPublic: (a) =>
-    `(try_cast(${a} AS ipaddress) IS NOT NULL AND NOT coalesce(${trinoInAny(a, [...PRIVATE_NETWORKS, ...NON_ROUTABLE_NETWORKS])}, false))`,
-  inCidr: (a, cidr) => `coalesce(contains(${cidr}, try_cast(${a} AS ipaddress)), false)`,
+    `coalesce(CASE WHEN strpos(${a}, ':') > 0
+    THEN (${trinoLooksIpv6(a)} AND NOT coalesce(${trinoInAny(a, athenaV6(ATHENA_NOT_PUBLIC))}, false))
+    ELSE (${trinoIsIpv4(a)} AND NOT coalesce(${trinoInAny(a, athenaV4(ATHENA_NOT_PUBLIC))}, false)) END, false)`,
+  inCidr: (a, cidr) => {
+    // A quoted literal CIDR (an `ip` hunt's target) gets the cheaper text test; a column (an address list) the general one.
+    const literal = /^'([^']*)'$/.exec(cidr);
+    return literal ? `coalesce(${trinoInLiteralCidr(a, literal[1])}, false)` : trinoInCidr(a, cidr);
+  },
   timestamp: (e) => `from_unixtime(${e})`,
   bucket: (e, s) => `((${e} / ${s}) * ${s})`,
   intDiv: (n, d) => `((${n}) / ${d})`,

@@ -8,10 +8,10 @@ import {
   type AthenaTableOptions,
   createTableDdl,
   csvTypedViewDdl,
+  defaultYears,
   HIVE_PARTITIONS,
   projectionProperties,
 } from '../../src/athena/ddl.js';
-import { formatNamedQueries, MINING_PORTS, namedQueries } from '../../src/athena/queries.js';
 import { athenaDdlText } from '../../src/cli/athena-command.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { csvHeader } from '../../src/encode/csv.js';
@@ -130,45 +130,28 @@ describe('Athena DDL', () => {
     const view = csvTypedViewDdl(options({ output: 'csv', layout: 'mirror', format }));
     assert.match(view, /CAST\(from_iso8601_timestamp\(nullif\("timestamp", ''\)\) AS timestamp\) AS "timestamp"/);
     assert.match(view, /nullif\("srcaddr", '-'\) AS "srcaddr"/);
-    assert.match(view, /FROM "vpc_flow_logs_csv";$/);
+    assert.match(view, /FROM "vpc_flow_logs_csv"\nWHERE /);
+  });
+
+  it('projects every year flow logs can have by default: 2015 (VPC Flow Logs launch) to ten years ahead', () => {
+    assert.deepEqual(defaultYears(new Date(Date.UTC(2026, 5, 1))), [2015, 2036]);
+    const props = Object.fromEntries(projectionProperties(options()));
+    const [from, to] = props['projection.year.range'].split(',').map(Number);
+    // February 2020 converted to hive must be reachable without --years.
+    for (const year of [2015, 2016, 2017, 2018, 2019, 2020, new Date().getUTCFullYear()]) {
+      assert.ok(from <= year && year <= to, `${year} in ${from}..${to}`);
+    }
+  });
+
+  it('the CSV typed view reads only .csv.gz data files, never _flowlake/ bookkeeping', () => {
+    for (const layout of ['mirror', 'hive'] as const) {
+      const view = csvTypedViewDdl(options({ output: 'csv', layout }));
+      assert.match(view, /\nWHERE "\$path" LIKE '%\.csv\.gz' AND strpos\("\$path", '\/_flowlake\/'\) = 0;$/);
+    }
   });
 
   it('refuses a location that is not on S3', () => {
     assert.throws(() => createTableDdl(options({ location: '/tmp/out' })), /s3:\/\//);
-  });
-});
-
-describe('Athena named queries', () => {
-  it('offers top talkers, rejected traffic, SSH/RDP from the internet and mining ports', () => {
-    const queries = namedQueries(options());
-    assert.deepEqual(
-      queries.map((q) => q.name),
-      ['top_talkers', 'rejected_traffic', 'ssh_rdp_from_internet', 'crypto_mining_ports'],
-    );
-    const byName = Object.fromEntries(queries.map((q) => [q.name, q.sql]));
-    assert.match(byName.rejected_traffic, /action = 'REJECT'/);
-    assert.match(byName.ssh_rdp_from_internet, /dstport IN \(22, 3389\)/);
-    assert.match(byName.ssh_rdp_from_internet, /NOT contains\('10\.0\.0\.0\/8'/);
-    assert.match(byName.crypto_mining_ports, new RegExp(`dstport IN \\(${MINING_PORTS.join(', ')}\\)`));
-    for (const q of queries) {
-      assert.match(q.sql, /FROM "vpc_flow_logs_parquet"/);
-      // Injected projections need the account and region named; the partitions bound the scan.
-      assert.match(q.sql, /"aws-account-id" = '/);
-      assert.match(q.sql, /concat\(year, month, day\) >=/);
-    }
-    const text = formatNamedQueries(queries);
-    assert.match(text, /^-- top_talkers: /);
-  });
-
-  it('queries the typed view for CSV and leaves out queries whose fields the format lacks', () => {
-    const format = resolveFormat('${version} ${srcaddr} ${dstaddr} ${bytes} ${packets} ${start}');
-    const queries = namedQueries(options({ output: 'csv', layout: 'mirror', format }));
-    assert.deepEqual(
-      queries.map((q) => q.name),
-      ['top_talkers'],
-    );
-    assert.match(queries[0].sql, /FROM "vpc_flow_logs_csv_typed"/);
-    assert.doesNotMatch(queries[0].sql, /aws-account-id/);
   });
 });
 
@@ -178,9 +161,20 @@ describe('flowlake athena-ddl', () => {
   it('prints the DDL then the queries', () => {
     const text = athenaDdlText(flags);
     assert.match(text, /^CREATE EXTERNAL TABLE IF NOT EXISTS `vpc_flow_logs_parquet`/);
-    assert.match(text, /-- crypto_mining_ports: /);
-    assert.doesNotMatch(athenaDdlText({ ...flags, queries: false }), /-- top_talkers/);
-    assert.match(athenaDdlText({ ...flags, to: 'csv' }), /CREATE OR REPLACE VIEW "vpc_flow_logs_csv_typed"/);
+    assert.match(text, /'projection\.year\.range' = '2015,\d{4}'/);
+    assert.match(text, /CREATE OR REPLACE VIEW "vpc_flow_logs_parquet_flows"/);
+    assert.match(text, /^-- flowlake-mining: /m);
+    assert.match(text, /^-- flowlake-coverage: /m);
+    assert.doesNotMatch(athenaDdlText({ ...flags, queries: false }), /-- flowlake-/);
+    const csv = athenaDdlText({ ...flags, to: 'csv' });
+    assert.match(csv, /CREATE OR REPLACE VIEW "vpc_flow_logs_csv_typed"/);
+    assert.match(csv, /^WITH flows AS \(\n {2}SELECT \* FROM "vpc_flow_logs_csv_typed"/m);
+  });
+
+  it('says which hunts a format cannot run', () => {
+    const text = athenaDdlText({ ...flags, fields: '${version} ${srcaddr} ${dstaddr} ${bytes} ${packets} ${start}' });
+    assert.match(text, /^-- flowlake-mining is left out: the format lacks interface_id, dstport, action\.$/m);
+    assert.doesNotMatch(text, /^-- flowlake-mining: /m);
   });
 
   it('reports bad usage as a UsageError (exit code 2)', () => {

@@ -22,10 +22,13 @@ export const firstSeen: HuntDefinition = {
     const { d } = ctx;
     const dst = destinationAddress(ctx);
     const until = timeOption(ctx, 'baseline-until');
-    const cutoff =
+    // A one-row relation joined in rather than a scalar subquery in WHERE: the same in both engines, and plainer
+    // SQL for tools that check the Athena text.
+    const baseline =
       until === undefined
-        ? `(SELECT max(${START}) - ${DEFAULT_RECENT_SECONDS} FROM ${ctx.from} WHERE ${ctx.window})`
-        : `${until}`;
+        ? `,\nbaseline AS (\n  SELECT max(${START}) - ${DEFAULT_RECENT_SECONDS} AS until_start FROM ${ctx.from} WHERE ${ctx.window}\n)`
+        : '';
+    const cutoff = until === undefined ? 'baseline.until_start' : `${until}`;
     const sql = `WITH firsts AS (
   SELECT interface_id, ${dst} AS dstaddr, min(${START}) AS first_start, max(${START}) AS last_start,
     count(*) AS flows, sum(${BYTES}) AS bytes, ${d.distinctList('dstport')} AS ports,
@@ -33,10 +36,10 @@ export const firstSeen: HuntDefinition = {
   FROM ${ctx.from}
   WHERE ${ctx.window} AND ${dst} IS NOT NULL
   GROUP BY interface_id, ${dst}
-)
+)${baseline}
 SELECT interface_id, dstaddr, ${d.timestamp('first_start')} AS first_seen, ${d.timestamp('last_start')} AS last_seen,
   flows, accepted_flows, bytes, ports
-FROM firsts
+FROM firsts${until === undefined ? ' CROSS JOIN baseline' : ''}
 WHERE first_start >= ${cutoff}`;
     return { sql, orderBy: 'flows DESC, first_seen DESC, bytes DESC, interface_id, dstaddr' };
   },
