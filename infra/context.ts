@@ -7,7 +7,7 @@ import type { FlowlakeStackProps } from './stack.js';
  * sourceBucket (required), sourcePrefix, destinationBucket (imported when set, created otherwise),
  * destinationPrefix, formats (csv,parquet,jsonl), layout (mirror|hive), fields, logGroupFormats (JSON),
  * workerMemoryMiB, workerTimeoutSeconds, mapConcurrency, maxItemsPerBatch, toleratedFailurePercentage,
- * realTime (true|false), queueBatchSize.
+ * realTime (true|false), queueBatchSize, accounts and regions (comma-separated, hive layout: enum projection).
  */
 export function propsFromContext(node: Node): FlowlakeStackProps {
   const str = (key: string): string | undefined => {
@@ -45,5 +45,7 @@ export function propsFromContext(node: Node): FlowlakeStackProps {
     toleratedFailurePercentage: num('toleratedFailurePercentage'),
     realTime: realTime === true || realTime === 'true',
     queueBatchSize: num('queueBatchSize'),
+    accounts: str('accounts')?.split(','),
+    regions: str('regions')?.split(','),
   };
 }

@@ -99,6 +99,16 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
     "Redrive the Distributed Map's child executions (map label 'flowlake') of this state machine.",
   );
 
+  if (!stack.accessLogsBucket) {
+    ack(
+      stack.athena.resultsBucket,
+      'AwsSolutions-S1',
+      'With an imported destination the stack has no access-log bucket of its own. The results bucket holds only ' +
+        "Athena's query results for this workgroup (expiring after 30 days); Athena's query history and CloudTrail " +
+        'record who ran which query and where its results went.',
+    );
+  }
+
   const notifications = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
   if (notifications) {
     ack(

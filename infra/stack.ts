@@ -19,6 +19,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { parseConvertOptions } from '../src/aws/config.js';
+import { FlowlakeAthena } from './athena.js';
 import { folderPrefix, listUnderPrefix, PrefixScopedObjectsReader, PrefixScopedResultWriter } from './scoped-s3.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -52,6 +53,9 @@ export interface FlowlakeStackProps extends StackProps {
   /** Messages per worker invocation on the real-time path. */
   readonly queueBatchSize?: number;
   readonly logRetention?: logs.RetentionDays;
+  /** Hive layout: account ids and regions of the flow logs, for an enum partition projection (injected otherwise). */
+  readonly accounts?: readonly string[];
+  readonly regions?: readonly string[];
 }
 
 export const DEFAULTS = {
@@ -81,6 +85,8 @@ export class FlowlakeStack extends Stack {
   readonly sourceBucket: s3.IBucket;
   /** The access-log bucket, when the stack creates the destination bucket. */
   readonly accessLogsBucket?: s3.Bucket;
+  /** Glue database and tables, Athena workgroup and named queries over the outputs. */
+  readonly athena: FlowlakeAthena;
 
   constructor(scope: Construct, id: string, props: FlowlakeStackProps) {
     super(scope, id, props);
@@ -188,6 +194,30 @@ export class FlowlakeStack extends Stack {
     });
     new CfnOutput(this, 'DestinationUrl', { value: `s3://${dest.bucketName}/${destPrefix}` });
     new CfnOutput(this, 'WorkerFunctionName', { value: this.worker.functionName });
+
+    this.athena = new FlowlakeAthena(this, 'Athena', {
+      destination: dest,
+      destinationPrefix: destPrefix,
+      formats: settings.formats,
+      layout: settings.layout,
+      fields: props.fields,
+      accounts: props.accounts,
+      regions: props.regions,
+      accessLogs: this.accessLogsBucket,
+    });
+    new CfnOutput(this, 'AthenaWorkGroup', {
+      value: this.athena.workGroup.ref,
+      description: 'aws athena start-query-execution --work-group <this>; saved queries flowlake-<hunt>',
+    });
+    new CfnOutput(this, 'GlueDatabase', { value: this.athena.databaseName });
+    if (this.athena.huntTable)
+      new CfnOutput(this, 'GlueTable', {
+        value: this.athena.huntTable,
+        description: 'the table the named queries read',
+      });
+    new CfnOutput(this, 'AthenaResultsUrl', {
+      value: `s3://${this.athena.resultsBucket.bucketName}/athena-results/`,
+    });
   }
 
   private createDestinationBucket(): { bucket: s3.Bucket; accessLogs: s3.Bucket } {

@@ -47,9 +47,19 @@ function takesAddressList(hunt: HuntDefinition): boolean {
   return hunt.needsIoc === true || (hunt.options ?? []).some((o) => o.kind === 'file');
 }
 
-/** The relation the hunts read: the typed view over CSV (types, `-` → NULL, data files only), else the table. */
-export function huntRelation(options: AthenaTableOptions): string {
-  return options.output === 'csv' ? viewName(options) : qualifiedName(options).replaceAll('`', '"');
+/**
+ * What the hunts read. `view`: over CSV the typed view (types, `-` → NULL, data files only), over Parquet the
+ * table (the query keeps its data files). `table`: the table in both cases, the query keeping its data files —
+ * for a CSV table that reads `-` as NULL itself (the CDK stack's, which has no view).
+ */
+export type HuntRelation = 'view' | 'table';
+
+function readsView(options: AthenaTableOptions, relation: HuntRelation): boolean {
+  return options.output === 'csv' && relation === 'view';
+}
+
+export function huntRelation(options: AthenaTableOptions, relation: HuntRelation = 'view'): string {
+  return readsView(options, relation) ? viewName(options) : qualifiedName(options).replaceAll('`', '"');
 }
 
 /**
@@ -57,7 +67,7 @@ export function huntRelation(options: AthenaTableOptions): string {
  * defined once at its top (the table or typed view, bounded to the hunt's default window, partition pruning and
  * the account/region placeholders for the hive layout), so the window is edited in one place.
  */
-export function namedQueries(options: AthenaTableOptions): NamedQuery[] {
+export function namedQueries(options: AthenaTableOptions, relation: HuntRelation = 'view'): NamedQuery[] {
   const columns = new Set(options.format.fields.map((f) => f.column));
   return HUNTS.filter((h) => missingColumns(h, (c) => columns.has(c)).length === 0).map((hunt) => {
     const days = ATHENA_WINDOW_DAYS[hunt.name] ?? 1;
@@ -76,7 +86,9 @@ export function namedQueries(options: AthenaTableOptions): NamedQuery[] {
       notes.push(`Replace ${PLACEHOLDERS.account} with your account id (the table projects it as an injected value).`);
     if (options.layout === 'hive' && !options.regions?.length)
       notes.push(`Replace ${PLACEHOLDERS.region} with your region (the table projects it as an injected value).`);
-    const ctes = [`flows AS (\n  SELECT * FROM ${huntRelation(options)}\n  WHERE ${windowPredicate(options, days)}\n)`];
+    const ctes = [
+      `flows AS (\n  SELECT * FROM ${huntRelation(options, relation)}\n  WHERE ${windowPredicate(options, days, !readsView(options, relation))}\n)`,
+    ];
     if (ctx.ioc) {
       notes.push(
         hunt.needsIoc
@@ -127,9 +139,9 @@ export function splitWith(sql: string): { ctes?: string; body: string } {
 /**
  * The bound of `flows`: flow start in the last `days` days; for the hive layout also the partitions of those days
  * (so Athena lists only them) and the injected account and region, which Athena requires; and, on the table
- * itself (Parquet), only flowlake's data files (see dataFileFilter).
+ * itself (not through a view that does it), only flowlake's data files (see dataFileFilter).
  */
-export function windowPredicate(options: AthenaTableOptions, days: number): string {
+export function windowPredicate(options: AthenaTableOptions, days: number, dataFilesOnly: boolean): string {
   const since = `current_timestamp - INTERVAL '${days}' DAY`;
   const conditions: string[] = [];
   if (options.layout === 'hive') {
@@ -138,7 +150,7 @@ export function windowPredicate(options: AthenaTableOptions, days: number): stri
     const day = `current_date - INTERVAL '${days}' DAY`;
     conditions.push(`year >= date_format(${day}, '%Y')`, `concat(year, month, day) >= date_format(${day}, '%Y%m%d')`);
   }
-  if (options.output === 'parquet') conditions.push(dataFileFilter('parquet'));
+  if (dataFilesOnly) conditions.push(dataFileFilter(options.output));
   conditions.push(`"start" >= to_unixtime(${since})`);
   return conditions.join('\n    AND ');
 }

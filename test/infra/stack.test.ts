@@ -9,6 +9,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { propsFromContext } from '../../infra/context.js';
 import { acknowledgeFindings, nagFindings } from '../../infra/nag.js';
 import { FlowlakeStack } from '../../infra/stack.js';
+import { athenaColumns, HIVE_PARTITIONS } from '../../src/athena/ddl.js';
+import { resolveFormat } from '../../src/formats/format.js';
+import { HUNTS } from '../../src/hunt/catalog.js';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -19,6 +22,20 @@ interface Statement {
 }
 
 const SOURCE_BUCKET = 'example-flowlogs-stash';
+
+interface GlueTable {
+  DatabaseName: string;
+  TableInput: {
+    Name: string;
+    Parameters: Record<string, string>;
+    PartitionKeys?: Array<{ Name: string; Type: string }>;
+    StorageDescriptor: {
+      Columns: Array<{ Name: string; Type: string }>;
+      Location: unknown;
+      SerdeInfo: { SerializationLibrary: string; Parameters?: Record<string, string> };
+    };
+  };
+}
 const SOURCE_PREFIX = 'firehose/vpc/';
 
 function buildStack(context: Json, outdir?: string) {
@@ -196,7 +213,7 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
 
   it('creates a destination bucket that blocks public access, enforces TLS, encrypts and logs access', () => {
     const buckets = template.findResources('AWS::S3::Bucket');
-    assert.equal(Object.keys(buckets).length, 2); // destination + its access-log bucket
+    assert.equal(Object.keys(buckets).length, 3); // destination, its access-log bucket, Athena results
     for (const bucket of Object.values(buckets) as Array<{ Properties: Json }>) {
       assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
         BlockPublicAcls: true,
@@ -206,11 +223,78 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
       });
       assert.ok(bucket.Properties.BucketEncryption);
     }
-    assert.equal(Object.values(buckets).filter((b) => JSON.stringify(b).includes('LoggingConfiguration')).length, 1);
+    assert.equal(Object.values(buckets).filter((b) => JSON.stringify(b).includes('LoggingConfiguration')).length, 2);
     const tlsOnly = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter((p) =>
       JSON.stringify(p).includes('"aws:SecureTransport":"false"'),
     );
-    assert.equal(tlsOnly.length, 2);
+    assert.equal(tlsOnly.length, 3);
+  });
+
+  it('lands the user in Athena: a Glue database and one table per output kind over the destination', () => {
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'flowlake' } });
+    const tables = Object.values(template.findResources('AWS::Glue::Table')) as Array<{ Properties: GlueTable }>;
+    const byName = Object.fromEntries(tables.map((t) => [t.Properties.TableInput.Name, t.Properties]));
+    assert.deepEqual(Object.keys(byName).sort(), ['vpc_flow_logs_csv', 'vpc_flow_logs_parquet']);
+    const expected = athenaColumns(resolveFormat('v2')).map((c) => ({ Name: c.name, Type: c.type }));
+    const parquet = byName.vpc_flow_logs_parquet.TableInput;
+    assert.equal(byName.vpc_flow_logs_parquet.DatabaseName, 'flowlake');
+    assert.deepEqual(parquet.StorageDescriptor.Columns, expected);
+    assert.match(parquet.StorageDescriptor.SerdeInfo.SerializationLibrary, /ParquetHiveSerDe$/);
+    assert.equal(flat(parquet.StorageDescriptor.Location), `s3://\${Destination920A3C57}/converted/`);
+    assert.deepEqual(parquet.PartitionKeys ?? [], []);
+    const csv = byName.vpc_flow_logs_csv.TableInput;
+    // CSV holds the ISO text of the time; every other column has the Parquet type; `-` reads as NULL.
+    assert.deepEqual(
+      csv.StorageDescriptor.Columns,
+      expected.map((c) => (c.Name === 'timestamp' ? { ...c, Type: 'string' } : c)),
+    );
+    assert.equal(csv.Parameters['skip.header.line.count'], '1');
+    assert.equal(csv.StorageDescriptor.SerdeInfo.Parameters?.['serialization.null.format'], '-');
+  });
+
+  it('gives Athena a workgroup that enforces encrypted results outside every table location', () => {
+    const workGroups = Object.values(template.findResources('AWS::Athena::WorkGroup')) as Array<{
+      Properties: { WorkGroupConfiguration: Json & { ResultConfiguration: Json } };
+    }>;
+    assert.equal(workGroups.length, 1);
+    const config = workGroups[0].Properties.WorkGroupConfiguration;
+    assert.equal(config.EnforceWorkGroupConfiguration, true);
+    assert.deepEqual(config.ResultConfiguration.EncryptionConfiguration, { EncryptionOption: 'SSE_S3' });
+    const results = flat(config.ResultConfiguration.OutputLocation);
+    const resultsBucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) =>
+      id.startsWith('AthenaResults'),
+    );
+    assert.equal(results, `s3://\${${resultsBucket}}/athena-results/`);
+    for (const t of Object.values(template.findResources('AWS::Glue::Table')) as Array<{ Properties: GlueTable }>) {
+      const location = flat(t.Properties.TableInput.StorageDescriptor.Location);
+      assert.ok(!results.startsWith(location) && !location.startsWith(results), `${results} vs ${location}`);
+    }
+    // Results expire.
+    const bucket = template.findResources('AWS::S3::Bucket')[resultsBucket!] as { Properties: Json };
+    assert.match(JSON.stringify(bucket.Properties.LifecycleConfiguration), /"ExpirationInDays":30/);
+  });
+
+  it('saves one Athena named query per hunt, in the workgroup and database, reading the Parquet table', () => {
+    const queries = Object.values(template.findResources('AWS::Athena::NamedQuery')) as Array<{
+      Properties: { Name: string; Database: string; WorkGroup: unknown; QueryString: string };
+    }>;
+    assert.deepEqual(
+      queries.map((q) => q.Properties.Name),
+      HUNTS.map((h) => `flowlake-${h.name}`),
+    );
+    const workGroup = Object.keys(template.findResources('AWS::Athena::WorkGroup'))[0];
+    for (const q of queries) {
+      assert.equal(q.Properties.Database, 'flowlake');
+      assert.deepEqual(q.Properties.WorkGroup, { Ref: workGroup });
+      assert.match(
+        q.Properties.QueryString,
+        /^WITH flows AS \(\n {2}SELECT \* FROM "flowlake"\."vpc_flow_logs_parquet"\n/m,
+      );
+      assert.match(q.Properties.QueryString, /"\$path" LIKE '%\.parquet' AND strpos\("\$path", '\/_flowlake\/'\) = 0/);
+    }
+    for (const output of ['AthenaWorkGroup', 'GlueDatabase', 'GlueTable', 'AthenaResultsUrl'])
+      template.hasOutput(output, {});
+    template.hasOutput('GlueTable', { Value: 'vpc_flow_logs_parquet' });
   });
 
   it('passes cdk-nag AwsSolutions with every finding acknowledged', () => {
@@ -232,8 +316,71 @@ describe('FlowlakeStack variants (not bundled)', () => {
       [],
     );
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('AWS::S3::Bucket', 1); // Athena results only
     template.resourceCountIs('AWS::SQS::Queue', 0);
+  });
+
+  it('projects the hive layout: partition keys, projection from 2015, location AWSLogs/, enum account/region', () => {
+    const { app, stack } = buildStack({
+      ...noBundling,
+      destinationBucket: 'lake',
+      destinationPrefix: 'flows',
+      formats: 'parquet',
+      layout: 'hive',
+      fields: 'v5',
+      accounts: '123456789012',
+      regions: 'eu-west-1,us-east-1',
+    });
+    app.synth();
+    assert.deepEqual(
+      nagFindings(stack).map((v) => v.ruleName),
+      [],
+    );
+    const template = Template.fromStack(stack);
+    const tables = Object.values(template.findResources('AWS::Glue::Table')) as Array<{ Properties: GlueTable }>;
+    assert.equal(tables.length, 1);
+    const input = tables[0].Properties.TableInput;
+    assert.deepEqual(
+      input.StorageDescriptor.Columns.map((c) => c.Name),
+      athenaColumns(resolveFormat('v5')).map((c) => c.name),
+    );
+    assert.ok(input.StorageDescriptor.Columns.some((c) => c.Name === 'pkt_srcaddr'));
+    assert.deepEqual(
+      input.PartitionKeys,
+      HIVE_PARTITIONS.map((p) => ({ Name: p, Type: 'string' })),
+    );
+    assert.equal(input.StorageDescriptor.Location, 's3://lake/flows/AWSLogs/');
+    const p = input.Parameters;
+    assert.equal(p['projection.enabled'], 'true');
+    assert.equal(p['projection.year.range'].split(',')[0], '2015');
+    assert.equal(p['projection.aws-account-id.type'], 'enum');
+    assert.equal(p['projection.aws-account-id.values'], '123456789012');
+    assert.equal(p['projection.aws-region.values'], 'eu-west-1,us-east-1');
+    assert.equal(
+      p['storage.location.template'],
+      's3://lake/flows/AWSLogs/aws-account-id=${aws-account-id}/aws-service=${aws-service}/aws-region=${aws-region}/year=${year}/month=${month}/day=${day}/hour=${hour}/',
+    );
+    const queries = Object.values(template.findResources('AWS::Athena::NamedQuery')) as Array<{
+      Properties: { QueryString: string };
+    }>;
+    assert.equal(queries.length, HUNTS.length);
+    for (const q of queries) {
+      assert.match(q.Properties.QueryString, /concat\(year, month, day\) >= date_format/);
+      assert.doesNotMatch(q.Properties.QueryString, /111122223333/); // the accounts are an enum: nothing to fill in
+    }
+  });
+
+  it('reads the typed CSV table in the named queries when the stack writes only CSV, data files only', () => {
+    const { stack } = buildStack({ ...noBundling, formats: 'csv' });
+    const template = Template.fromStack(stack);
+    const queries = Object.values(template.findResources('AWS::Athena::NamedQuery')) as Array<{
+      Properties: { QueryString: string };
+    }>;
+    assert.equal(queries.length, HUNTS.length);
+    for (const q of queries) {
+      assert.match(q.Properties.QueryString, /SELECT \* FROM "flowlake"\."vpc_flow_logs_csv"\n/);
+      assert.match(q.Properties.QueryString, /"\$path" LIKE '%\.csv\.gz' AND strpos\("\$path", '\/_flowlake\/'\) = 0/);
+    }
   });
 
   it('passes cdk-nag in a concrete account and region (ARNs then print them literally)', () => {

@@ -1,0 +1,171 @@
+import { aws_athena as athena, Duration, aws_glue as glue, RemovalPolicy, Stack, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  type AthenaLayout,
+  type AthenaOutput,
+  type AthenaTableOptions,
+  athenaColumns,
+  defaultTableName,
+  HIVE_PARTITIONS,
+  projectionProperties,
+  tableLocation,
+} from '../src/athena/ddl.js';
+import { namedQueries } from '../src/athena/queries.js';
+import { resolveFormat } from '../src/formats/format.js';
+
+export interface FlowlakeAthenaProps {
+  readonly destination: s3.IBucket;
+  /** '' or ending with '/'. */
+  readonly destinationPrefix: string;
+  readonly formats: readonly string[];
+  readonly layout: string;
+  /** The flow-log format of the outputs (AWS syntax or v2…v11); the v2 default when absent. */
+  readonly fields?: string;
+  /** Values for an enum projection of the hive path's account and region (injected when absent). */
+  readonly accounts?: readonly string[];
+  readonly regions?: readonly string[];
+  /** Where the results bucket writes its access logs (the stack's access-log bucket, when it has one). */
+  readonly accessLogs?: s3.IBucket;
+  /** Days Athena query results are kept. */
+  readonly resultExpiration?: Duration;
+}
+
+const RESULTS_PREFIX = 'athena-results/';
+
+/**
+ * Lands the user in Athena: a Glue database, one table per output kind the stack writes (Parquet with partition
+ * projection in the hive layout; CSV as a typed table, where `-` reads as NULL), a workgroup whose query results
+ * go to a bucket of their own (so never under a table location), and one named query per hunt of the catalog,
+ * reading the Parquet table when there is one.
+ */
+export class FlowlakeAthena extends Construct {
+  readonly database: glue.CfnDatabase;
+  readonly databaseName: string;
+  readonly tables: Partial<Record<AthenaOutput, glue.CfnTable>> = {};
+  readonly workGroup: athena.CfnWorkGroup;
+  readonly resultsBucket: s3.Bucket;
+  readonly namedQueries: athena.CfnNamedQuery[] = [];
+  /** The table the named queries read (undefined when the stack writes neither Parquet nor CSV). */
+  readonly huntTable?: string;
+
+  constructor(scope: Construct, id: string, props: FlowlakeAthenaProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    // Glue names are lower case; one database per stack, so two stacks in an account do not collide.
+    this.databaseName = stack.stackName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: stack.account,
+      databaseInput: { name: this.databaseName, description: 'flowlake: converted VPC flow logs' },
+    });
+
+    const format = resolveFormat(props.fields);
+    const outputs = (['parquet', 'csv'] as const).filter((o) => props.formats.includes(o));
+    const tableOptions = (output: AthenaOutput): AthenaTableOptions => ({
+      location: `s3://${props.destination.bucketName}/${props.destinationPrefix}`,
+      output,
+      layout: props.layout as AthenaLayout,
+      format,
+      database: this.databaseName,
+      accounts: props.accounts,
+      regions: props.regions,
+    });
+    for (const output of outputs) this.tables[output] = this.table(output, tableOptions(output));
+
+    this.resultsBucket = new s3.Bucket(this, 'Results', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Results are copies of what the tables hold: kept a while for re-reading, never forever.
+      lifecycleRules: [
+        {
+          expiration: props.resultExpiration ?? Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.accessLogs
+        ? { serverAccessLogsBucket: props.accessLogs, serverAccessLogsPrefix: 'athena-results/' }
+        : {}),
+    });
+
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: stack.stackName,
+      description: 'flowlake: hunts over converted VPC flow logs (results in their own bucket)',
+      state: 'ENABLED',
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        // Users cannot point results elsewhere (e.g. under a table location, where a table would read them).
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: `s3://${this.resultsBucket.bucketName}/${RESULTS_PREFIX}`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+
+    const huntOutput = outputs[0];
+    if (huntOutput) {
+      const options = tableOptions(huntOutput);
+      this.huntTable = options.table ?? defaultTableName(huntOutput);
+      // The stack's CSV table reads `-` as NULL itself; the queries keep its data files (there is no view).
+      for (const q of namedQueries(options, 'table')) {
+        const query = new athena.CfnNamedQuery(this, `Query-${q.name}`, {
+          name: q.name,
+          description: q.description.slice(0, 1024),
+          database: this.databaseName,
+          workGroup: this.workGroup.ref,
+          queryString: q.sql,
+        });
+        query.addDependency(this.database);
+        this.namedQueries.push(query);
+      }
+    }
+  }
+
+  private table(output: AthenaOutput, options: AthenaTableOptions): glue.CfnTable {
+    const stack = Stack.of(this);
+    const columns = athenaColumns(options.format).map((c) => ({
+      name: c.name,
+      // CSV holds the ISO text of the time.
+      type: output === 'csv' && c.type === 'timestamp' ? 'string' : c.type,
+    }));
+    const hive = options.layout === 'hive';
+    const parameters: Record<string, string> = { EXTERNAL: 'TRUE', classification: output };
+    if (output === 'parquet') parameters['parquet.compression'] = 'SNAPPY';
+    else parameters['skip.header.line.count'] = '1';
+    if (hive) Object.assign(parameters, Object.fromEntries(projectionProperties(options)));
+    const storage =
+      output === 'parquet'
+        ? {
+            inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+            outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+            serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+          }
+        : {
+            inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+            outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+            serdeInfo: {
+              serializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+              // `-` (no value) reads as NULL in every column, strings included: a typed table.
+              parameters: { 'field.delim': ',', 'serialization.format': ',', 'serialization.null.format': '-' },
+            },
+          };
+    const table = new glue.CfnTable(this, `${output === 'parquet' ? 'Parquet' : 'Csv'}Table`, {
+      catalogId: stack.account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: options.table ?? defaultTableName(output),
+        description: `flowlake ${output} outputs (${options.layout} layout)`,
+        tableType: 'EXTERNAL_TABLE',
+        parameters,
+        partitionKeys: hive ? HIVE_PARTITIONS.map((p) => ({ name: p, type: 'string' })) : [],
+        storageDescriptor: { columns, location: tableLocation(options), ...storage },
+      },
+    });
+    table.addDependency(this.database);
+    return table;
+  }
+}
