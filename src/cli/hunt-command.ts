@@ -5,6 +5,7 @@ import { formatResult, type HuntOptions, type OutputFormat } from '../query/inde
 import { addOutputOptions, addSourceOptions, openSource, type SourceFlags } from './flows-options.js';
 import { parsePositiveInt } from './options.js';
 import { reportQueryFailure } from './query-errors.js';
+import { checkPageFolder, findingsWord } from './report-command.js';
 import { UsageError } from './usage-error.js';
 
 interface HuntFlags extends SourceFlags {
@@ -20,6 +21,7 @@ interface HuntFlags extends SourceFlags {
   ports?: number;
   hosts?: number;
   baselineUntil?: string;
+  html?: string;
 }
 
 /** Hunt options on the command line, and the hunt each belongs to. */
@@ -47,7 +49,8 @@ export function registerHuntCommand(program: Command): void {
     .option('--by <by>', 'talkers: ip, pair, eni or port (default pair)')
     .option('--ports <n>', 'scan: distinct ports in a minute (default 50)', parsePositiveInt)
     .option('--hosts <n>', 'scan: distinct hosts on a port in an hour (default 100)', parsePositiveInt)
-    .option('--baseline-until <time>', 'new: end of the baseline window (default: a day before the latest flow)');
+    .option('--baseline-until <time>', 'new: end of the baseline window (default: a day before the latest flow)')
+    .option('--html <file>', 'write the findings as an HTML page, a chart of each one over time, instead of printing');
   addSourceOptions(addOutputOptions(command, 50)).action(
     async (name: string | undefined, src: string | undefined, args: string[], flags: HuntFlags) => {
       if (flags.list === true || (name === undefined && flags.list !== undefined)) {
@@ -59,6 +62,7 @@ export function registerHuntCommand(program: Command): void {
       if (!hunt) throw new UsageError(`unknown hunt "${name}"; the hunts are:\n${huntList()}`);
       if (src === undefined) throw new UsageError(`hunt ${name} needs a source: flowlake hunt ${name} <src>`);
       const options = huntOptions(hunt, args, flags);
+      if (flags.html !== undefined) checkPageFolder(flags.html);
       await reportQueryFailure(async () => {
         const session = await openSource(src, flags, {
           since: flags.since,
@@ -67,8 +71,19 @@ export function registerHuntCommand(program: Command): void {
           ioc: hunt.name === 'ioc' ? (flags.list as string) : flags.ioc,
         });
         try {
-          const result = await session.hunt(hunt.name, options, flags.limit);
-          process.stdout.write(formatResult(result, flags.format));
+          if (flags.html !== undefined) {
+            const { writeHuntPage } = await import('../report/index.js');
+            const page = await writeHuntPage(session, hunt.name, flags.html, {
+              huntOptions: options,
+              limit: flags.limit,
+              since: flags.since,
+              until: flags.until,
+            });
+            process.stderr.write(`wrote ${page.file} (${findingsWord(page.findings)})\n`);
+          } else {
+            const result = await session.hunt(hunt.name, options, flags.limit);
+            process.stdout.write(formatResult(result, flags.format));
+          }
           if (session.failures.length > 0) process.exitCode = 1;
         } finally {
           await session.close();

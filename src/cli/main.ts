@@ -5,6 +5,7 @@ import { registerBackfillCommand } from './backfill-command.js';
 import { registerConvertCommand } from './convert-command.js';
 import { registerHuntCommand } from './hunt-command.js';
 import { registerQueryCommand } from './query-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerSampleCommand } from './sample-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerBackfillCommand(program);
   registerQueryCommand(program);
   registerHuntCommand(program);
+  registerReportCommand(program);
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
 
   try {

@@ -18,19 +18,20 @@ export function timelineChart(
 ): Plot.PlotOptions {
   const actions = [...new Set(timeline.points.map((p) => p.action))].sort(actionOrder);
   const byKey = new Map(timeline.points.map((p) => [`${p.t}|${p.action}`, p]));
+  // Bytes are drawn in the binary unit of the largest bucket, so the axis has round numbers of that unit.
+  const unit = measure === 'bytes' ? binaryUnit(Math.max(0, ...timeline.points.map((p) => p.bytes))) : null;
   const data = bucketStarts(first, last, timeline.grain.seconds).flatMap((t) =>
-    actions.map((action) => ({ t: date(t), action, value: byKey.get(`${t}|${action}`)?.[measure] ?? 0 })),
+    actions.map((action) => {
+      const value = byKey.get(`${t}|${action}`)?.[measure] ?? 0;
+      return { t: date(t), action, value: unit ? value / unit.size : value };
+    }),
   );
   return {
     width: 1000,
     height: 190,
     marginLeft: 64,
-    x: { type: 'utc', label: null },
-    y: {
-      grid: true,
-      label: measure === 'bytes' ? 'bytes' : 'flows',
-      tickFormat: measure === 'bytes' ? formatBytes : formatShort,
-    },
+    x: { type: 'utc', label: null, tickFormat: timeTick(last - first) },
+    y: { grid: true, label: unit ? unit.name : 'flows', tickFormat: unit ? undefined : formatShort },
     color: { domain: actions, range: actions.map(colorOf), legend: true },
     marks: [
       Plot.ruleY([0]),
@@ -130,6 +131,13 @@ export function sparklineChart(
 
 export function grainWords(grain: Grain, measure: 'bytes' | 'flows'): string {
   return `${measure} ${grain.label}`;
+}
+
+function binaryUnit(max: number): { name: string; size: number } {
+  const names = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let u = 0;
+  while (max >= 1024 ** (u + 1) && u < names.length - 1) u++;
+  return { name: names[u], size: 1024 ** u };
 }
 
 /** 24-hour UTC ticks: `14:00`, the date at midnight, dates alone over long spans. */

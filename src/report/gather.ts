@@ -4,10 +4,8 @@ import type { HuntDefinition } from '../hunt/types.js';
 import { type ActivityRequest, findingActivity } from './activity.js';
 import type { Bar, CoverageMap, HuntKind, HuntSection, ReportData, Timeline, Totals } from './data.js';
 import { bucketStarts, chooseGrain, type Grain } from './grain.js';
-import type { ReportSession } from './session.js';
+import type { HuntOptions, ReportSession } from './session.js';
 import { numberOf, numberOrNull } from './values.js';
-
-export type HuntOptions = Record<string, string | number | string[]>;
 
 export interface GatherOptions {
   /** The hunts to run, in catalog order (default: every hunt the report runs on its own). */

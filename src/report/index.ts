@@ -1,12 +1,12 @@
-import { gatherReport, type HuntOptions } from './gather.js';
+import { gatherReport } from './gather.js';
 import { buildPage } from './page.js';
-import type { ReportSession } from './session.js';
+import type { HuntOptions, ReportSession } from './session.js';
 import { writeFileAtomically } from './write.js';
 
 export type { ReportData } from './data.js';
-export { type GatherOptions, gatherReport, type HuntOptions, NoRecordsError } from './gather.js';
+export { type GatherOptions, gatherReport, NoRecordsError } from './gather.js';
 export { buildPage } from './page.js';
-export type { ReportSession } from './session.js';
+export type { HuntOptions, ReportSession } from './session.js';
 
 export interface ReportOptions {
   readonly since?: string;
@@ -16,6 +16,9 @@ export interface ReportOptions {
   /** Findings per hunt (default 10). */
   readonly findings?: number;
 }
+
+/** Findings one hunt's page shows at most: each has a chart, and the page should stay a few MB. */
+const MAX_PAGE_FINDINGS = 1000;
 
 export interface PageSummary {
   readonly file: string;
@@ -41,7 +44,7 @@ export async function writeReport(
 
 /**
  * `flowlake hunt NAME … --html FILE`: one hunt's page (totals, its findings up to `limit` with their activity),
- * with the same options the hunt ran with.
+ * with the same options the hunt ran with. `limit` 0 shows every finding up to a page's worth (MAX_PAGE_FINDINGS).
  */
 export async function writeHuntPage(
   session: ReportSession,
@@ -52,7 +55,7 @@ export async function writeHuntPage(
   const data = await gatherReport(session, {
     hunts: [hunt],
     huntOptions: { [hunt]: options.huntOptions ?? {} },
-    findings: options.limit && options.limit > 0 ? options.limit : 1000,
+    findings: options.limit && options.limit > 0 ? Math.min(options.limit, MAX_PAGE_FINDINGS) : MAX_PAGE_FINDINGS,
     overview: false,
     ioc: options.ioc ?? true,
     since: options.since,

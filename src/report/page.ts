@@ -142,6 +142,9 @@ function findingsWords(h: HuntSection): string {
 /** Short values (addresses, interface ids) stay on one line; long ones wrap, and past LONG_TEXT are cut. */
 const SHORT_TEXT = 40;
 const LONG_TEXT = 60;
+/** Lists longer than this show their first items and a count; the tooltip holds up to TITLE_TEXT characters. */
+const LIST_ITEMS = 3;
+const TITLE_TEXT = 2000;
 
 function cell(name: string, type: string, value: JsonValue | undefined): string {
   if (value === null || value === undefined) return '<td class="null">—</td>';
@@ -152,11 +155,21 @@ function cell(name: string, type: string, value: JsonValue | undefined): string 
   }
   if (typeof value === 'string' && /TIMESTAMP/i.test(type))
     return `<td class="time">${escapeHtml(formatTime(value))}</td>`;
-  // Distinct lists (ports, pools) are comma-joined: a space lets them wrap.
-  const text = (typeof value === 'string' ? value : JSON.stringify(value)).replaceAll(',', ', ');
-  if (text.length <= SHORT_TEXT) return `<td class="short">${escapeHtml(text)}</td>`;
-  if (text.length <= LONG_TEXT) return `<td>${escapeHtml(text)}</td>`;
-  return `<td title="${escapeHtml(text)}">${escapeHtml(text.slice(0, LONG_TEXT))}…</td>`;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // Distinct lists (ports, pools) arrive comma-joined: the first few, then how many more.
+  const items = text.split(',');
+  if (items.length > LIST_ITEMS) {
+    const shown = `${items.slice(0, LIST_ITEMS - 1).join(', ')}, … (${formatCount(items.length)} in all)`;
+    return `<td title="${escapeHtml(clip(items.join(', '), TITLE_TEXT))}">${escapeHtml(shown)}</td>`;
+  }
+  const joined = items.join(', ');
+  if (joined.length <= SHORT_TEXT) return `<td class="short">${escapeHtml(joined)}</td>`;
+  if (joined.length <= LONG_TEXT) return `<td>${escapeHtml(joined)}</td>`;
+  return `<td title="${escapeHtml(clip(joined, TITLE_TEXT))}">${escapeHtml(clip(joined, LONG_TEXT))}</td>`;
+}
+
+function clip(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length)}…`;
 }
 
 function overview(data: ReportData, renderer: PlotRenderer): string {

@@ -29,7 +29,7 @@ section.hunt.none .summary, section.hunt.skipped .summary { display: inline; mar
 section.hunt.none .note, section.hunt.skipped .note { display: inline; margin-left: 8px; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 12px; }
-th, td { border-bottom: 1px solid var(--line); padding: 2px 8px 2px 0; text-align: left; vertical-align: middle; }
+th, td { border-bottom: 1px solid var(--line); padding: 2px 7px 2px 0; text-align: left; vertical-align: middle; }
 th { font-weight: 600; color: var(--muted); white-space: nowrap; }
 th small { font-weight: normal; }
 td { max-width: 26em; overflow-wrap: anywhere; }
@@ -38,8 +38,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.rank, th.rank { color: var(--muted); text-align: right; }
 td.null { color: var(--muted); }
-td.spark { width: 184px; padding: 1px 8px 1px 0; }
-td.spark svg { display: block; }
+td.spark { width: 184px; min-width: 184px; padding: 1px 8px 1px 0; }
+td.spark svg { display: block; width: 180px; max-width: none; }
 figure.chart { margin: 8px 0 12px; break-inside: avoid; }
 figure.chart figcaption { font-weight: 600; margin-bottom: 2px; }
 .row { display: flex; flex-wrap: wrap; gap: 12px 32px; }

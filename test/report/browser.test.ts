@@ -3,19 +3,20 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { openFlows } from '../../src/query/index.js';
 import { writeReport } from '../../src/report/index.js';
 import { openInChromium } from '../support/browser.js';
 import { tempDir } from '../support/temp-dir.js';
 import { fixtureFlows, MINER } from './fixture-flows.js';
-import { fixtureSession } from './fixture-session.js';
+import { writeFixtureOutputs } from './fixture-outputs.js';
 
 describe('the report page in headless Chromium', () => {
   it('opens from disk with no request and no error, every chart has marks, and the miner is on the first screen', async () => {
     const dir = tempDir();
     const file = join(dir, 'report.html');
-    const session = await fixtureSession(dir, fixtureFlows());
+    const session = await openFlows(writeFixtureOutputs(dir, fixtureFlows()));
     await writeReport(session, file);
-    session.close();
+    await session.close();
 
     const viewport = { width: 1280, height: 800 };
     const opened = await openInChromium(file, viewport);

@@ -1,4 +1,18 @@
-import type { FixtureFlow } from './fixture-session.js';
+/** A flow record with the Parquet names of the v2 default format. */
+export interface FixtureFlow {
+  interface_id: string;
+  srcaddr: string | null;
+  dstaddr: string | null;
+  srcport: number | null;
+  dstport: number | null;
+  protocol: number | null;
+  packets: number | null;
+  bytes: number | null;
+  start: number;
+  end: number;
+  action: string | null;
+  log_status: string;
+}
 
 export const MINER = { eni: 'eni-0miner0000000001', address: '10.0.1.5', pool: '198.51.100.7' };
 export const T0 = 1_580_515_200; // 2020-02-01T00:00:00Z

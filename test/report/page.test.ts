@@ -2,21 +2,22 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type FlowsSession, openFlows } from '../../src/query/index.js';
 import { buildPage, gatherReport, NoRecordsError, type ReportData } from '../../src/report/index.js';
 import { writeFileAtomically } from '../../src/report/write.js';
 import { tempDir } from '../support/temp-dir.js';
 import { fixtureFlows, MINER, T0 } from './fixture-flows.js';
-import { fixtureSession } from './fixture-session.js';
+import { writeFixtureOutputs } from './fixture-outputs.js';
 
 describe('the report over a fixture estate', () => {
   const flows = fixtureFlows();
   const hostile = '<script>alert(1)</script>';
-  let session: Awaited<ReturnType<typeof fixtureSession>>;
+  let session: FlowsSession;
   let data: ReportData;
   let html: string;
   before(async () => {
     const withHostile = [...flows, { ...flows[0], interface_id: `eni-${hostile}`, dstaddr: `x"><img src=//e.x>` }];
-    session = await fixtureSession(tempDir(), withHostile);
+    session = await openFlows(writeFixtureOutputs(tempDir(), withHostile));
     data = await gatherReport(session, { now: new Date('2020-02-02T00:00:00Z') });
     html = buildPage(data);
   });
@@ -112,17 +113,17 @@ describe('the report over a fixture estate', () => {
 
 describe('the report with nothing to show', () => {
   it('throws NoRecordsError naming the source and the window', async () => {
-    const session = await fixtureSession(tempDir(), fixtureFlows().slice(0, 10));
-    const empty = {
-      ...session,
-      context: (o?: Record<string, string | number | string[]>) => ({ ...session.context(o), window: 'FALSE' }),
-    };
-    await assert.rejects(
-      gatherReport(empty, { since: '2030-01-01T00:00:00Z' }),
-      (err: Error) =>
-        err instanceof NoRecordsError && /no flow records in fixture flows .* since 2030-01-01/.test(err.message),
-    );
-    session.close();
+    const dir = writeFixtureOutputs(tempDir(), fixtureFlows().slice(0, 10));
+    const since = '2030-01-01T00:00:00Z';
+    const session = await openFlows(dir, { since });
+    try {
+      await assert.rejects(
+        gatherReport(session, { since }),
+        (err: Error) => err instanceof NoRecordsError && err.message.includes(`since ${since}`),
+      );
+    } finally {
+      await session.close();
+    }
   });
 });
 
