@@ -4,20 +4,25 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { decodeSegment, isEncodedName, keyToSegments, segmentsToKey, TEMP_PREFIX } from './key-names.js';
 import type { AtomicWrite, ListOptions, ObjectInfo, ReadOptions, Storage, WriteOptions } from './types.js';
 
-/** Temp files of unfinished writes start with this, so listings and re-runs never take them for outputs. */
-const TEMP_PREFIX = '.flowlake-tmp-';
-
-/** A folder on the local disk (or a single file, when `onlyKey` is given). */
+/**
+ * A folder on the local disk (or a single file, when `onlyFile` names it). Keys are names, never paths: each
+ * key segment maps to a file name through key-names.ts, so no key can reach outside the folder.
+ */
 export class LocalStorage implements Storage {
   readonly root: string;
+  /** The key of the single file, when the storage is one file. */
+  private readonly onlyKey: string | undefined;
 
   constructor(
     private readonly dir: string,
-    private readonly onlyKey?: string,
+    onlyFile?: string,
   ) {
-    this.root = onlyKey === undefined ? dir : join(dir, onlyKey);
+    this.root = onlyFile === undefined ? dir : join(dir, onlyFile);
+    // A file named the way flowlake encodes keys stands for its key; any other name is its own key.
+    this.onlyKey = onlyFile === undefined ? undefined : isEncodedName(onlyFile) ? decodeSegment(onlyFile) : onlyFile;
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
@@ -28,9 +33,11 @@ export class LocalStorage implements Storage {
     }
     const prefixes = options.prefixes?.length ? options.prefixes : [''];
     for (const prefix of prefixes) {
-      const start = join(this.dir, prefix);
+      // Walk the folder the prefix names (its part up to the last `/`); the rest filters names.
+      const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+      const start = folder === '' ? this.dir : this.path(folder.slice(0, -1));
       for (const path of await walk(start)) {
-        const key = relative(this.dir, path).split(sep).join('/');
+        const key = segmentsToKey(relative(this.dir, path).split(sep));
         if (!key.startsWith(prefix)) continue;
         const info = await this.stat(key);
         if (info) yield info;
@@ -108,8 +115,10 @@ export class LocalStorage implements Storage {
     await rename(tempPath, finalPath);
   }
 
+  /** The one place a key becomes a path: always inside `dir`, whatever the key holds. */
   private path(key: string): string {
-    return join(this.dir, ...key.split('/'));
+    if (key === this.onlyKey) return this.root;
+    return join(this.dir, ...keyToSegments(key));
   }
 }
 

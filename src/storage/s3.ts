@@ -207,8 +207,9 @@ export class S3Storage implements Storage {
     this.client.destroy();
   }
 
+  /** Keys are names: a relative key is appended as it is (`/x` under `logs/` is `logs//x`, as listed). */
   fullKey(key: string): string {
-    return this.prefix + key.replace(/^\/+/, '');
+    return this.prefix + key;
   }
 
   where(key: string): string {
