@@ -39,15 +39,15 @@ export class LocalStorage implements Storage {
       for (const path of await walk(start)) {
         const key = segmentsToKey(relative(this.dir, path).split(sep));
         if (!key.startsWith(prefix)) continue;
-        const info = await this.stat(key);
+        const info = await this.stat(key, path);
         if (info) yield info;
       }
     }
   }
 
-  private async stat(key: string): Promise<ObjectInfo | undefined> {
+  private async stat(key: string, path = this.path(key)): Promise<ObjectInfo | undefined> {
     try {
-      const s = await stat(this.path(key));
+      const s = await stat(path);
       if (!s.isFile()) return undefined;
       return { key, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}` };
     } catch (err) {

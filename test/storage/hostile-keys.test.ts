@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -78,6 +78,21 @@ describe('key segment encoding', () => {
     for await (const info of storage.list()) listed.push(info.key);
     assert.deepEqual(listed.sort(), [...keys].sort());
     for (const key of keys) assert.equal((await storage.readSmall(key))?.toString(), key);
+  });
+});
+
+describe('a local source with a name outside the encoding', () => {
+  it('lists the file and fails it by name rather than dropping it', async () => {
+    const src = tempDir();
+    writeFileSync(join(src, 'ok.log'), `${LINE_OK}\n`);
+    writeFileSync(join(src, 'back\\slash.log'), `${LINE_OK}\n`);
+    const report = await convert(src, join(tempDir(), 'out'), { concurrency: 1 });
+    assert.equal(report.objects.converted, 1);
+    assert.deepEqual(
+      report.failures.map((f) => f.key),
+      ['back\\slash.log'],
+    );
+    assert.match(report.failures[0].error, /no such file/);
   });
 });
 
