@@ -1,6 +1,7 @@
 import { BatchBuilder, type DecodeContext } from './context.js';
 import { EnvelopeScanner, type ScannedEnvelope } from './envelope-scan.js';
 import { type JsonObjectAt, JsonObjectReader, type JsonObjectSink } from './json-values.js';
+import { at, isLongerThanRecord, MAX_RECORD_BYTES, recordTooLong } from './limits.js';
 import { DecodeError, type EventBatch } from './types.js';
 
 interface LogEvent {
@@ -42,8 +43,23 @@ class EnvelopeSink implements JsonObjectSink {
   ) {}
 
   take(value: JsonObjectAt): void {
-    if (value.scanned) takeScanned(this.scanned, this.ctx, this.builder);
-    else takeParsed(value, this.ctx, this.builder);
+    if (value.scanned) {
+      // Only an object longer than a record can hold a message longer than one.
+      if (value.length > MAX_RECORD_BYTES) checkMessages(this.scanned.messages, value);
+      takeScanned(this.scanned, this.ctx, this.builder);
+    } else takeParsed(value, this.ctx, this.builder);
+  }
+}
+
+function checkMessages(messages: readonly unknown[], value: JsonObjectAt): void {
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    if (typeof message === 'string' && isLongerThanRecord(message)) {
+      throw recordTooLong(
+        `the message of log event ${i + 1} in envelope ${value.index} ${at(value.offset)}`,
+        Buffer.byteLength(message),
+      );
+    }
   }
 }
 
@@ -58,6 +74,12 @@ function takeParsed(value: JsonObjectAt, ctx: DecodeContext, builder: BatchBuild
   if ('logEvents' in doc || 'messageType' in doc) {
     takeEnvelope(doc, value, ctx, builder);
   } else if (typeof doc.message === 'string') {
+    if (value.length > MAX_RECORD_BYTES && isLongerThanRecord(doc.message)) {
+      throw recordTooLong(
+        `the "message" of JSON object ${value.index} ${at(value.offset)}`,
+        Buffer.byteLength(doc.message),
+      );
+    }
     // Flow logs delivered straight to Firehose and wrapped: no event timestamp, the row time is `start`.
     builder.add(ctx.formatFor(undefined), Number.NaN, doc.message);
   } else {
@@ -80,6 +102,11 @@ function takeEnvelope(
   }
   const events = doc.logEvents;
   if (!Array.isArray(events)) throw notAnEnvelope(value, '"logEvents" is not an array');
+  if (value.length > MAX_RECORD_BYTES)
+    checkMessages(
+      events.map((event: LogEvent) => event?.message),
+      value,
+    );
   const choice = ctx.formatFor(typeof doc.logGroup === 'string' ? doc.logGroup : undefined);
   for (const event of events as LogEvent[]) {
     const message = event?.message;

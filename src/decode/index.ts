@@ -2,6 +2,7 @@ import { ByteSource } from './byte-source.js';
 import type { DecodeContext } from './context.js';
 import { decodeJsonObjects } from './envelopes.js';
 import { unwrapGzipLayers } from './gzip.js';
+import { MAX_PARQUET_BYTES } from './limits.js';
 import { decodeLines } from './lines.js';
 import { SNIFF_BYTES, sniffShape } from './sniff.js';
 import { DecodeError, type EventBatch, type InputShape } from './types.js';
@@ -36,8 +37,18 @@ async function* batchesOf(shape: InputShape, inner: ByteSource, ctx: DecodeConte
       yield* decodeJsonObjects(inner.chunks(), ctx);
       return;
     case 'parquet': {
+      // Read whole (Parquet needs random access), up to a bound: a gzip bomb dressed as Parquet fails early.
       const parts: Buffer[] = [];
-      for await (const chunk of inner.chunks()) parts.push(chunk);
+      let size = 0;
+      for await (const chunk of inner.chunks()) {
+        size += chunk.length;
+        if (size > MAX_PARQUET_BYTES) {
+          throw new DecodeError(
+            `Parquet input larger than ${MAX_PARQUET_BYTES / 2 ** 20} MiB (read whole, it needs random access): split it or convert it with another tool`,
+          );
+        }
+        parts.push(chunk);
+      }
       const { decodeParquet } = await import('./parquet-input.js');
       yield* decodeParquet(Buffer.concat(parts), 'object');
       return;

@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { jsonErrorOffset } from './json-error-offset.js';
+import { MAX_OBJECT_BYTES } from './limits.js';
 import { DecodeError } from './types.js';
 
 const QUOTE = 0x22;
@@ -8,9 +9,6 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
-
-/** CloudWatch Logs envelopes are at most ~1 MB; far bigger "objects" mean the input is something else. */
-export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 
 /** One top-level JSON object of the stream, parsed, with its position for messages. */
 export interface JsonObjectAt {
@@ -22,6 +20,8 @@ export interface JsonObjectAt {
   readonly index: number;
   /** Offset of its first byte in the (decompressed) stream. */
   readonly offset: number;
+  /** Its length in bytes: no string inside it can be longer. */
+  readonly length: number;
 }
 
 /** A faster reader for the usual shape of an object. */
@@ -44,14 +44,22 @@ export interface JsonObjectSink {
  * chunk by chunk, and hands each object to the sink. Fast path: writers put objects back to back (`}{`) or one
  * per line (`}\n{`), so the next such boundary found with indexOf is tried first, by the scanner when given
  * and then by JSON.parse; either accepting the piece proves it was a whole object (a piece cut inside a string
- * cannot parse). Otherwise the object's end is found by scanning its structure. The object that continues
- * into the next chunk is held back.
+ * cannot parse). Otherwise the object's end is found by scanning its structure.
+ *
+ * An object that continues into the next chunks is held as a list of chunks, and the scan of its structure
+ * resumes where it stopped: every byte is looked at once, so time stays linear in the object however the
+ * chunks fall, and an object past MAX_OBJECT_BYTES fails as soon as it gets there.
  */
 export class JsonObjectReader {
-  private buf: Buffer = Buffer.alloc(0);
-  private bufOffset = 0; // stream offset of buf[0]
+  /** Stream offset of the next byte pushed, or of the held object's first byte while one is held. */
+  private offset = 0;
   private index = 0;
   private readonly boundaries = new BoundaryFinder();
+  /** The structure scan of the held object, resumed chunk after chunk. */
+  private readonly end = new ObjectEndScanner();
+  /** Chunks of an object that continues in the next chunk, and their total length. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
 
   constructor(
     private readonly sink: JsonObjectSink,
@@ -59,45 +67,58 @@ export class JsonObjectReader {
   ) {}
 
   push(chunk: Buffer): void {
-    if (this.buf.length === 0) this.buf = chunk;
-    else {
-      // An object continues from the last chunk: join the held bytes with the new chunk only up to its first
-      // boundary (usually that object's end) instead of copying the whole chunk behind them.
-      const cut = endOfFirstBoundary(chunk);
-      if (cut === -1) this.buf = Buffer.concat([this.buf, chunk]);
-      else {
-        this.buf = Buffer.concat([this.buf, chunk.subarray(0, cut)]);
-        this.drain(true);
-        const tail = chunk.subarray(cut);
-        this.buf = this.buf.length === 0 ? tail : Buffer.concat([this.buf, tail]);
-      }
+    if (this.heldBytes === 0) {
+      this.drain(chunk);
+      return;
     }
-    this.drain(false);
-    if (this.buf.length > MAX_OBJECT_BYTES) {
-      throw new DecodeError(
-        `JSON object ${this.index + 1} at byte ${this.bufOffset.toLocaleString('en-US')} is larger than ${MAX_OBJECT_BYTES / 2 ** 20} MiB: not a CloudWatch Logs envelope`,
-      );
+    const end = this.end.next(chunk, 0);
+    if (end === -1) {
+      this.hold(chunk);
+      return;
     }
+    this.held.push(chunk.subarray(0, end + 1));
+    const piece = Buffer.concat(this.held, this.heldBytes + end + 1);
+    this.held = [];
+    this.heldBytes = 0;
+    this.take(piece, this.offset);
+    this.offset += piece.length;
+    this.drain(chunk.subarray(end + 1));
   }
 
-  /** At the end of the stream: anything but blank space left over is a truncated object. */
+  /** At the end of the stream: an object still held is a truncated one. */
   finish(): void {
-    const { buf } = this;
-    const pos = skipSpace(buf, 0);
-    if (pos < buf.length && findObjectEnd(buf, pos) === -1) {
+    if (this.heldBytes > 0) {
       throw new DecodeError(
-        `truncated JSON: envelope ${this.index + 1} starting at byte ${(this.bufOffset + pos).toLocaleString('en-US')} is incomplete at the end of the object`,
+        `truncated JSON: envelope ${this.index + 1} starting at byte ${this.offset.toLocaleString('en-US')} is incomplete at the end of the object`,
       );
     }
   }
 
-  /**
-   * Hands every whole object in `buf` to the sink, leaving `buf` at the first incomplete one. `endsAtBoundary`: the buffer
-   * was cut just after a boundary's `}`, so its last byte is a candidate end too.
-   */
-  private drain(endsAtBoundary: boolean): void {
-    const { buf, bufOffset, boundaries, scan, sink } = this;
-    boundaries.reset(endsAtBoundary ? buf.length - 1 : -1);
+  private hold(part: Buffer): void {
+    this.held.push(part);
+    this.heldBytes += part.length;
+    if (this.heldBytes > MAX_OBJECT_BYTES) {
+      throw new DecodeError(
+        `JSON object ${this.index + 1} at byte ${this.offset.toLocaleString('en-US')} is larger than ${MAX_OBJECT_BYTES / 2 ** 20} MiB: not a CloudWatch Logs envelope`,
+      );
+    }
+  }
+
+  /** Parses one whole object, by the scanner when it can, and hands it to the sink. */
+  private take(piece: Buffer, offset: number): void {
+    if (this.scan !== undefined && isAscii(piece) && this.scan.scan(piece.toString('latin1'), piece)) {
+      this.sink.take({ value: undefined, scanned: true, index: ++this.index, offset, length: piece.length });
+      return;
+    }
+    const value = parseExactly(piece, 0, piece.length, this.index + 1, offset);
+    this.sink.take({ value, scanned: false, index: ++this.index, offset, length: piece.length });
+  }
+
+  /** Hands every whole object in `buf` to the sink and holds the incomplete one at its end, if any. */
+  private drain(buf: Buffer): void {
+    const { boundaries, scan, sink } = this;
+    const bufOffset = this.offset;
+    boundaries.reset();
     let pos = 0;
     for (;;) {
       pos = skipSpace(buf, pos);
@@ -108,57 +129,48 @@ export class JsonObjectReader {
       if (fast !== -1) {
         const piece = buf.subarray(pos, fast + 1);
         if (scan !== undefined && isAscii(piece) && scan.scan(piece.toString('latin1'), piece)) {
-          sink.take({ value: undefined, scanned: true, index: ++this.index, offset });
+          sink.take({ value: undefined, scanned: true, index: ++this.index, offset, length: piece.length });
           pos = fast + 1;
           continue;
         }
         const value = tryParse(piece);
         if (value !== FAILED) {
-          sink.take({ value, scanned: false, index: ++this.index, offset });
+          sink.take({ value, scanned: false, index: ++this.index, offset, length: piece.length });
           pos = fast + 1;
           continue;
         }
       }
-      const end = findObjectEnd(buf, pos);
-      if (end === -1) break; // the object continues in the next chunk
+      this.end.reset();
+      const end = this.end.next(buf, pos);
+      if (end === -1) {
+        // The object continues in the next chunk: hold its start, keep the scan's state.
+        this.offset = offset;
+        this.hold(buf.subarray(pos));
+        return;
+      }
       const value = parseExactly(buf, pos, end + 1, this.index + 1, offset);
-      sink.take({ value, scanned: false, index: ++this.index, offset });
+      sink.take({ value, scanned: false, index: ++this.index, offset, length: end + 1 - pos });
       pos = end + 1;
     }
-    this.bufOffset += pos;
-    this.buf = buf.subarray(pos);
+    this.offset = bufOffset + buf.length;
   }
-}
-
-/** Index just after the `}` of the first `}{` or `}\n{` in `chunk`, or -1. */
-function endOfFirstBoundary(chunk: Buffer): number {
-  const packed = chunk.indexOf('}{', 0, 'latin1');
-  const before = packed === -1 ? chunk : chunk.subarray(0, packed + 3);
-  const perLine = before.indexOf('}\n{', 0, 'latin1');
-  if (perLine !== -1 && (packed === -1 || perLine < packed)) return perLine + 1;
-  return packed === -1 ? -1 : packed + 1;
 }
 
 /** Finds the next `}{` or `}\n{`, remembering earlier searches so each buffer is scanned about once per pattern. */
 class BoundaryFinder {
   private packed = -2;
   private perLine = -2;
-  /** Index of a `}` known to end the buffer at a boundary, or -1. */
-  private last = -1;
 
-  reset(last: number): void {
+  reset(): void {
     this.packed = -2;
     this.perLine = -2;
-    this.last = last;
   }
 
   /** Index of the `}` of the nearest boundary after `from`, or -1. */
   next(buf: Buffer, from: number): number {
     if (this.packed !== -1 && this.packed < from) this.packed = buf.indexOf('}{', from, 'latin1');
     if (this.perLine !== -1 && this.perLine < from) this.perLine = buf.indexOf('}\n{', from, 'latin1');
-    const found =
-      this.packed === -1 ? this.perLine : this.perLine === -1 ? this.packed : Math.min(this.packed, this.perLine);
-    return found === -1 && this.last >= from ? this.last : found;
+    return this.packed === -1 ? this.perLine : this.perLine === -1 ? this.packed : Math.min(this.packed, this.perLine);
   }
 }
 
@@ -178,39 +190,58 @@ function skipSpace(buf: Buffer, pos: number): number {
 }
 
 /**
- * Index of the `}` closing the object that starts at `start`, or -1 when the buffer ends first. Strings are
+ * Finds the `}` closing a JSON object, across as many buffers as it takes: the state (nesting depth, inside a
+ * string, after a backslash) carries from one buffer to the next, so each byte is looked at once. Strings are
  * skipped with indexOf, so the cost is per structural character rather than per byte of the messages inside.
  */
-export function findObjectEnd(buf: Buffer, start: number): number {
-  let depth = 0;
-  let i = start;
-  let nextBackslash = -2;
-  while (i < buf.length) {
-    const b = buf[i];
-    if (b === QUOTE) {
-      // Skip the string: find its closing quote, stepping over escapes.
+export class ObjectEndScanner {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  reset(): void {
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+  }
+
+  /** Index in `buf` of the `}` that closes the object, or -1 when `buf` ends first (the state is kept). */
+  next(buf: Buffer, from: number): number {
+    let i = from;
+    // Where the next quote and backslash are, searched again only once passed: strings full of escapes stay linear.
+    let nextQuote = -2;
+    let nextBackslash = -2;
+    if (this.escaped) {
+      // The last buffer ended with a backslash inside a string: this buffer's first byte is escaped.
+      this.escaped = false;
       i++;
-      for (;;) {
-        const quote = buf.indexOf(QUOTE, i);
-        if (quote === -1) return -1;
+    }
+    while (i < buf.length) {
+      if (this.inString) {
+        // Find the string's closing quote, stepping over escapes.
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = buf.indexOf(QUOTE, i);
         if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = buf.indexOf(BACKSLASH, i);
-        if (nextBackslash !== -1 && nextBackslash < quote) {
+        if (nextBackslash !== -1 && (nextQuote === -1 || nextBackslash < nextQuote)) {
           i = nextBackslash + 2;
+          if (i > buf.length) this.escaped = true;
           continue;
         }
-        i = quote + 1;
-        break;
+        if (nextQuote === -1) return -1;
+        this.inString = false;
+        i = nextQuote + 1;
+        continue;
       }
-      continue;
+      const b = buf[i];
+      if (b === QUOTE) this.inString = true;
+      else if (b === OPEN_BRACE || b === OPEN_BRACKET) this.depth++;
+      else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+        this.depth--;
+        if (this.depth === 0) return i;
+      }
+      i++;
     }
-    if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
-    else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return i;
-    }
-    i++;
+    return -1;
   }
-  return -1;
 }
 
 /** JSON.parse with an error that names the envelope and the byte where parsing failed. */

@@ -1,20 +1,57 @@
 import { StringDecoder } from 'node:string_decoder';
 import { parseFormat } from '../formats/format.js';
 import { BatchBuilder, type DecodeContext, type FormatChoice } from './context.js';
+import { at, MAX_RECORD_BYTES, recordTooLong } from './limits.js';
 import type { EventBatch } from './types.js';
 
-/** Splits a byte stream into text lines (LF or CRLF), skipping blank ones. */
-export async function* splitLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
+/**
+ * Splits a byte stream into text lines (LF or CRLF), skipping blank ones. A line longer than `maxLineBytes`
+ * fails the object as soon as its first `maxLineBytes + 1` bytes are in, so the line held back between chunks
+ * has a bound and every byte is decoded once. Lengths are counted only where a chunk could hold a long line.
+ */
+export async function* splitLines(
+  chunks: AsyncIterable<Buffer>,
+  maxLineBytes = MAX_RECORD_BYTES,
+): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
+  let restBytes = 0; // bytes of the unfinished line held in `rest`
+  let restOffset = 0; // stream offset of its first byte
   for await (const chunk of chunks) {
+    const lastNewline = chunk.lastIndexOf(NEWLINE);
+    if (lastNewline === -1) {
+      restBytes += chunk.length;
+      if (restBytes > maxLineBytes) throw recordTooLong(`the line ${at(restOffset)}`);
+      rest += decoder.write(chunk);
+      continue;
+    }
+    if (restBytes + lastNewline > maxLineBytes)
+      checkLineLengths(chunk, lastNewline, restBytes, restOffset, maxLineBytes);
     const text = rest + decoder.write(chunk);
     const parts = text.split('\n');
     rest = parts.pop() ?? '';
+    restOffset += restBytes + lastNewline + 1;
+    restBytes = chunk.length - lastNewline - 1;
+    if (restBytes > maxLineBytes) throw recordTooLong(`the line ${at(restOffset)}`);
     yield cleanLines(parts);
   }
   const last = rest + decoder.end();
   if (last.trim() !== '') yield cleanLines([last]);
+}
+
+const NEWLINE = 0x0a;
+
+/** Throws for the first line of `chunk` (up to its last newline) longer than `max` bytes. */
+function checkLineLengths(chunk: Buffer, lastNewline: number, restBytes: number, restOffset: number, max: number) {
+  const chunkOffset = restOffset + restBytes;
+  let start = -restBytes; // the held line started before this chunk
+  for (;;) {
+    const newline = chunk.indexOf(NEWLINE, Math.max(start, 0));
+    const end = newline === -1 || newline > lastNewline ? lastNewline : newline;
+    if (end - start > max) throw recordTooLong(`the line ${at(chunkOffset + start)}`, end - start);
+    if (end === lastNewline) return;
+    start = end + 1;
+  }
 }
 
 function cleanLines(parts: string[]): string[] {

@@ -1,8 +1,16 @@
 import * as zlib from 'node:zlib';
-import { type ColumnData, type Compressors, type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
+import {
+  type ColumnData,
+  type Compressors,
+  type FileMetaData,
+  parquetMetadata,
+  parquetRead,
+  snappyUncompress,
+} from 'hyparquet';
 import { FIELD_CATALOG } from '../formats/fields.js';
 import { FormatError, parseFormat } from '../formats/format.js';
 import { BATCH_ROWS } from './context.js';
+import { MAX_PARQUET_GROUP_BYTES, MAX_PARQUET_PAGE_BYTES } from './limits.js';
 import { DecodeError, type EventBatch } from './types.js';
 
 /**
@@ -23,17 +31,38 @@ export function isParquet(head: Buffer): boolean {
 }
 
 /** Decompressors beyond hyparquet's built-in Snappy: AWS's own Parquet delivery uses GZIP. */
+/**
+ * Page decompressors. Each page says how big it is once decompressed; that size is bounded (a hostile page
+ * cannot ask for gigabytes) and no codec may produce more than it.
+ */
 const compressors: Compressors = {
-  GZIP: (input) => zlib.gunzipSync(input),
-  BROTLI: (input) => zlib.brotliDecompressSync(input),
+  GZIP: (input, size) => zlib.gunzipSync(input, { maxOutputLength: pageSize(size) }),
+  BROTLI: (input, size) => zlib.brotliDecompressSync(input, { maxOutputLength: pageSize(size) }),
+  SNAPPY: (input, size) => {
+    const output = new Uint8Array(pageSize(size));
+    snappyUncompress(input, output);
+    return output;
+  },
   // zstd only where the running Node has it (22.15+); Node 20 has no zstd codec.
   ...(typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function'
-    ? { ZSTD: (input: Uint8Array) => (zlib as unknown as ZstdZlib).zstdDecompressSync(input) }
+    ? {
+        ZSTD: (input: Uint8Array, size: number) =>
+          (zlib as unknown as ZstdZlib).zstdDecompressSync(input, { maxOutputLength: pageSize(size) }),
+      }
     : {}),
 };
 
+function pageSize(size: number): number {
+  if (!(size >= 0 && size <= MAX_PARQUET_PAGE_BYTES)) {
+    throw new Error(
+      `a page of ${size.toLocaleString('en-US')} bytes (more than ${MAX_PARQUET_PAGE_BYTES / 2 ** 20} MiB)`,
+    );
+  }
+  return size;
+}
+
 interface ZstdZlib {
-  zstdDecompressSync(input: Uint8Array): Buffer;
+  zstdDecompressSync(input: Uint8Array, options: { maxOutputLength: number }): Buffer;
 }
 
 /** A column that is the row's event time rather than a flow-log field (flowlake's own Parquet output). */
@@ -65,6 +94,11 @@ export async function* decodeParquet(bytes: Buffer, objectName: string): AsyncGe
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const groupEnd = groupStart + Number(group.num_rows);
+    if (Number(group.total_byte_size) > MAX_PARQUET_GROUP_BYTES) {
+      throw new DecodeError(
+        `${objectName}: Parquet row group at row ${groupStart.toLocaleString('en-US')} holds ${Number(group.total_byte_size).toLocaleString('en-US')} bytes (more than ${MAX_PARQUET_GROUP_BYTES / 2 ** 20} MiB)`,
+      );
+    }
     // One row group at a time, read column by column (no row objects), handed out in batch-sized slices.
     const data = await readRowGroup(file, columns, groupStart, groupEnd, objectName);
     for (let from = groupStart; from < groupEnd; from += BATCH_ROWS) {
