@@ -4,11 +4,18 @@
  *   bench/parquet.ts  flowlake Parquet vs DuckDB converting the same objects
  *   bench/s3.ts       S3→S3 on a loopback S3 server vs local→local
  *   bench/hunt.ts     hunts on the 4M-event set vs DuckDB alone, over a raw stash vs convert, peak memory
+ *   bench/hostile.ts  one gzip object holding a 400 MB line: fails fast in bounded memory
  * Run one alone with `node --import tsx bench/<name>.ts`.
  */
 import { spawnSync } from 'node:child_process';
 
-const benches = [['bench/csv.ts'], ['bench/parquet.ts'], ['bench/s3.ts', 'bench/data/in'], ['bench/hunt.ts']];
+const benches = [
+  ['bench/csv.ts'],
+  ['bench/parquet.ts'],
+  ['bench/s3.ts', 'bench/data/in'],
+  ['bench/hunt.ts'],
+  ['bench/hostile.ts'],
+];
 let failed = 0;
 for (const [script, ...args] of benches) {
   process.stdout.write(`\n## ${script}\n\n`);

@@ -10,14 +10,18 @@ export interface Measurement {
 
 const GNU_TIME = '/usr/bin/time';
 
-/** Runs a command to completion and measures it from outside, with GNU time when the machine has it. */
-export function measure(command: readonly string[]): Measurement {
+/**
+ * Runs a command to completion and measures it from outside, with GNU time when the machine has it.
+ * `expectStatus`: the exit code the run must end with (1 for a run whose objects are meant to fail).
+ */
+export function measure(command: readonly string[], expectStatus = 0): Measurement {
   if (existsSync(GNU_TIME)) {
     const r = spawnSync(GNU_TIME, ['-f', '__measure__ %e %U %S %M', ...command], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
-    if (r.status !== 0) throw new Error(`${command.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+    if (r.status !== expectStatus)
+      throw new Error(`${command.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
     const line = r.stderr.split('\n').find((l) => l.startsWith('__measure__'));
     if (!line) throw new Error(`no timing for ${command.join(' ')}`);
     const [, wall, user, sys, kb] = line.split(' ').map(Number);
@@ -25,7 +29,7 @@ export function measure(command: readonly string[]): Measurement {
   }
   const started = process.hrtime.bigint();
   const r = spawnSync(command[0], command.slice(1), { stdio: 'ignore' });
-  if (r.status !== 0) throw new Error(`${command.join(' ')} failed (${r.status})`);
+  if (r.status !== expectStatus) throw new Error(`${command.join(' ')} failed (${r.status})`);
   return { wall: Number(process.hrtime.bigint() - started) / 1e9, cpu: Number.NaN, peakMiB: Number.NaN };
 }
 
