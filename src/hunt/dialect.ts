@@ -1,6 +1,6 @@
 import { literalCidrTest } from './cidr-sql.js';
 import { NON_ROUTABLE_NETWORKS, PRIVATE_NETWORKS } from './networks.js';
-import { trinoInCidr, trinoInLiteralCidr, trinoIsIpv4, trinoLooksIpv6 } from './trino-address.js';
+import { trinoInCidr, trinoInLiteralCidr, trinoIpv6Hex, trinoIsIpv4 } from './trino-address.js';
 
 /**
  * The few places where DuckDB and Athena (Trino) SQL differ. A hunt is written once against this interface and
@@ -73,7 +73,7 @@ export const ATHENA: Dialect = {
   isPrivate: (a) => `coalesce(${trinoInAny(a, PRIVATE_NETWORKS)}, false)`,
   isPublic: (a) =>
     `coalesce(CASE WHEN strpos(${a}, ':') > 0
-    THEN (${trinoLooksIpv6(a)} AND NOT coalesce(${trinoInAny(a, athenaV6(ATHENA_NOT_PUBLIC))}, false))
+    THEN (${trinoIpv6Hex(a)} IS NOT NULL AND NOT coalesce(${trinoInAny(a, athenaV6(ATHENA_NOT_PUBLIC))}, false))
     ELSE (${trinoIsIpv4(a)} AND NOT coalesce(${trinoInAny(a, athenaV4(ATHENA_NOT_PUBLIC))}, false)) END, false)`,
   inCidr: (a, cidr) => {
     // A quoted literal CIDR (an `ip` hunt's target) gets the cheaper text test; a column (an address list) the general one.

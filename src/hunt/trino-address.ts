@@ -9,13 +9,8 @@ import { expandIpv6 } from './cidr-sql.js';
 
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const IPV4_PATTERN = `^${OCTET}([.]${OCTET}){3}$`;
-/** Up to eight groups of up to four hex digits, with at most the shape of `::` compression. */
-const IPV6_SHAPE = '^[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}$';
-
-/** The shape of an IPv6 address (cheap; the full check is trinoIpv6Hex). */
-export function trinoLooksIpv6(a: string): string {
-  return `regexp_like(${a}, '${IPV6_SHAPE}')`;
-}
+/** Three to nine colon-separated fields of up to four hex digits (`::` at either end makes nine). */
+const IPV6_SHAPE = '^[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,8}$';
 
 export function trinoIsIpv4(a: string): string {
   return `regexp_like(${a}, '${IPV4_PATTERN}')`;
