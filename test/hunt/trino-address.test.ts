@@ -3,37 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ATHENA, duckdbMacros } from '../../src/hunt/dialect.js';
 import { trinoIpv4Hex, trinoIpv6Hex } from '../../src/hunt/trino-address.js';
+import { TRINO_EMULATION, trinoToDuckdb } from '../athena/trino-emulation.js';
 
 /**
  * The Athena (Trino) address tests are plain string SQL. No Trino runs here, so their logic is checked in DuckDB
- * with the few Trino functions DuckDB lacks or spells differently emulated as macros (each with Trino's
- * documented meaning), against the DuckDB side's own macros, which the hunt tests check on real data.
+ * with the few Trino functions DuckDB lacks or spells differently emulated (test/athena/trino-emulation.ts),
+ * against the DuckDB side's own macros, which the hunt tests check on real data.
  */
-const TRINO_EMULATION = [
-  `CREATE MACRO trino_from_base(s, radix) AS TRY_CAST('0x' || s AS BIGINT)`,
-  `CREATE MACRO trino_to_base(n, radix) AS lower(to_base(n, radix))`,
-  // Trino: repeat(element, count) → array of count elements.
-  `CREATE MACRO trino_repeat(x, n) AS list_transform(range(n), i -> x)`,
-  // Trino replaces every match; its regexp_extract gives NULL when nothing matches.
-  `CREATE MACRO trino_regexp_replace(s, p, r) AS regexp_replace(s, p, r, 'g')`,
-  `CREATE MACRO trino_regexp_extract(s, p) AS nullif(regexp_extract(s, p), '')`,
-];
-
-/** Trino text → DuckDB text: renamed functions, and `/` on integers is integer division in Trino. */
-function emulate(sql: string): string {
-  return sql
-    .replace(/\bregexp_like\(/g, 'regexp_matches(')
-    .replace(/\bfrom_base\(/g, 'trino_from_base(')
-    .replace(/\bto_base\(/g, 'trino_to_base(')
-    .replace(/\btry\(/g, '(')
-    .replace(/\barray_join\(/g, 'array_to_string(')
-    .replace(/\brepeat\(/g, 'trino_repeat(')
-    .replace(/\bcardinality\(/g, 'len(')
-    .replace(/\bregexp_replace\(/g, 'trino_regexp_replace(')
-    .replace(/\bregexp_extract\(/g, 'trino_regexp_extract(')
-    .replace(/\btransform\(/g, 'list_transform(')
-    .replaceAll(' / ', ' // ');
-}
+const emulate = trinoToDuckdb;
 
 const ADDRESSES = [
   '10.0.0.1',
