@@ -125,8 +125,8 @@ function huntOptions(hunt: HuntDefinition, args: string[], flags: HuntFlags): Hu
   };
 }
 
-/** One line per hunt: what it finds and why; then how it ranks. */
+/** One line per hunt: what it finds and why (the README's Hunt table gives each ranking rule). */
 export function huntList(): string {
   const width = Math.max(...HUNTS.map((h) => h.name.length));
-  return `${HUNTS.map((h) => `${h.name.padEnd(width)}  ${h.summary}\n${' '.repeat(width)}  ranked by: ${h.ranking}`).join('\n')}\n`;
+  return `${HUNTS.map((h) => `${h.name.padEnd(width)}  ${h.summary}`).join('\n')}\n`;
 }
