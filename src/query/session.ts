@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { convert, type RunProgress } from '../convert/run.js';
 import type { ObjectResult } from '../convert/types.js';
@@ -117,6 +118,8 @@ interface Engine {
 
 /** DuckDB is loaded here only: `convert`, the CLI's start and the Lambda bundle never pay for it. */
 async function startEngine(cacheRoot: string, memoryLimit?: string): Promise<Engine> {
+  // DuckDB creates its spill folder but not the folders above it.
+  await mkdir(cacheRoot, { recursive: true });
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: memoryLimit ?? process.env.FLOWLAKE_DUCKDB_MEMORY ?? DEFAULT_MEMORY_LIMIT,

@@ -57,6 +57,8 @@ describe('flowlake query', () => {
     const r = flowlake(
       'query',
       join(dir, 'parquet'),
+      '--cache',
+      join(dir, 'no', 'such', 'cache', 'yet'),
       'SELECT 9007199254740993::BIGINT AS big, 42::BIGINT AS small, make_timestamp(1580515200000000) AS at, "end" AS "End Time" FROM flows LIMIT 1',
       '--format',
       'json',
