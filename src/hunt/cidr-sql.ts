@@ -20,16 +20,15 @@ function ipv4Test(a: string, network: string, bits: number): string | undefined 
   if (bits === 32) return `(${a} = '${octets.join('.')}')`;
   const whole = Math.floor(bits / 8);
   const rest = bits % 8;
-  const prefix = `starts_with(${a}, '${octets.slice(0, whole).join('.')}.')`;
-  if (rest === 0) return `(${prefix})`;
+  // CASE, not AND: DuckDB evaluates a THEN only for the rows its WHEN selects, so only rows whose text prefix
+  // matches are parsed (to be sure they are whole addresses, and for a partial octet).
+  const valid = `flowlake_ip4(${a}) IS NOT NULL`;
+  const prefix = whole === 0 ? `NOT contains(${a}, ':')` : `starts_with(${a}, '${octets.slice(0, whole).join('.')}.')`;
+  if (rest === 0) return `(CASE WHEN ${prefix} THEN ${valid} ELSE false END)`;
   const low = octets[whole] & (0xff << (8 - rest)) & 0xff;
   const high = low + (1 << (8 - rest)) - 1;
   const octet = `TRY_CAST(split_part(${a}, '.', ${whole + 1}) AS INTEGER) BETWEEN ${low} AND ${high}`;
-  // With no whole octet there is no text prefix: the address must then be checked to have four parts.
-  if (whole === 0)
-    return `(CASE WHEN contains(${a}, ':') THEN false ELSE flowlake_ip4(${a}) IS NOT NULL AND ${octet} END)`;
-  // CASE, not AND: the octet is parsed only for the rows whose text prefix matches.
-  return `(CASE WHEN ${prefix} THEN ${octet} ELSE false END)`;
+  return `(CASE WHEN ${prefix} THEN ${valid} AND ${octet} ELSE false END)`;
 }
 
 /** Prefixes of up to 16 bits look at the first hextet only; /128 compares the expanded address. */
@@ -46,7 +45,7 @@ function ipv6Test(a: string, network: string, bits: number): string | undefined 
   if (bits > 16) return undefined;
   const span = 1 << (16 - bits);
   const low = first & ~(span - 1) & 0xffff;
-  return `(CASE WHEN contains(${a}, ':') THEN ${hextet} BETWEEN ${low} AND ${low + span - 1} ELSE false END)`;
+  return `(CASE WHEN contains(${a}, ':') AND ${hextet} BETWEEN ${low} AND ${low + span - 1} THEN flowlake_ip6(${a}) IS NOT NULL ELSE false END)`;
 }
 
 /** `2001:db8::1` → 32 lower-case hex digits; undefined when malformed. */
