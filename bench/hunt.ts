@@ -9,7 +9,7 @@
  *
  *   node --import tsx bench/hunt.ts [--rounds 3]
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSampleStash } from '../src/sample/stash.js';
 import { measure, sideBySide } from './lib/measure.js';
@@ -88,7 +88,12 @@ process.stdout.write(
 // 4. peak memory of every hunt.
 process.stdout.write('\n### peak RSS of each hunt over the Parquet set\n\n| hunt | wall | peak RSS |\n|---|---|---|\n');
 const pools = join(SCRATCH, 'pools.txt');
-(await import('node:fs')).writeFileSync(pools, '54.0.0.0/8\n185.0.0.0/8\n');
+// An address list the size of a threat feed's IP section: 500 addresses and a few /24 networks.
+const feed = Array.from(
+  { length: 500 },
+  (_, i) => `${[45, 185, 193, 91][i % 4]}.${(i * 7) % 256}.${(i * 13) % 256}.${((i * 29) % 254) + 1}`,
+);
+writeFileSync(pools, `${[...feed, '45.76.33.0/24', '198.51.100.0/24', '203.0.113.0/24'].join('\n')}\n`);
 let peak = 0;
 for (const args of [
   ['mining', '--ioc', pools],

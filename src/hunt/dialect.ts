@@ -15,19 +15,27 @@ export interface Dialect {
   isPublic(address: string): string;
   /** True when the address text lies in the CIDR (an SQL expression giving `a.b.c.d/n` or `x::/n`). */
   inCidr(address: string, cidr: string): string;
+  /**
+   * Join condition: the address lies in the CIDR of a row of an address list (`indicator`; locally also its
+   * numeric `low`/`high` bounds, which make the join a range join instead of a test of every pair).
+   */
+  inAddressList(address: string, list: string): string;
   /** Epoch seconds → TIMESTAMP (UTC). */
   timestamp(epochSeconds: string): string;
   /** Epoch seconds rounded down to a multiple of `seconds` (still epoch seconds). */
   bucket(epochSeconds: string, seconds: number): string;
   /** Integer division of non-negative integers. */
   intDiv(numerator: string, denominator: string | number): string;
-  /** The distinct values of a group, sorted, joined with commas. */
+  /** The first distinct values of a group (at most LIST_LIMIT), sorted, joined with commas. */
   distinctList(expression: string): string;
   /** A text cast. */
   text(expression: string): string;
   /** A floating-point division. */
   ratio(numerator: string, denominator: string | number): string;
 }
+
+/** Lists in findings (pool addresses, ports) stop here: their counts are in columns of their own. */
+export const LIST_LIMIT = 20;
 
 /** A string literal: `'…'` with quotes doubled (the same in both engines). */
 export function sqlString(value: string): string {
@@ -51,10 +59,11 @@ export const DUCKDB: Dialect = {
     const literal = /^'([^']*)'$/.exec(cidr);
     return (literal && literalCidrTest(a, literal[1])) ?? `in_cidr(${a}, ${cidr})`;
   },
+  inAddressList: (a, list) => `flowlake_ip_num(${a}) BETWEEN ${list}.low AND ${list}.high`,
   timestamp: (e) => `make_timestamp(CAST(${e} AS BIGINT) * 1000000)`,
   bucket: (e, s) => `(CAST(${e} AS BIGINT) // ${s}) * ${s}`,
   intDiv: (n, d) => `((${n}) // ${d})`,
-  distinctList: (e) => `array_to_string(list_sort(list_distinct(array_agg(${e}))), ',')`,
+  distinctList: (e) => `array_to_string(list_slice(list_sort(list_distinct(array_agg(${e}))), 1, ${LIST_LIMIT}), ',')`,
   text: (e) => `CAST(${e} AS VARCHAR)`,
   ratio: (n, d) => `(CAST(${n} AS DOUBLE) / nullif(${d}, 0))`,
 };
@@ -80,10 +89,11 @@ export const ATHENA: Dialect = {
     const literal = /^'([^']*)'$/.exec(cidr);
     return literal ? `coalesce(${trinoInLiteralCidr(a, literal[1])}, false)` : trinoInCidr(a, cidr);
   },
+  inAddressList: (a, list) => ATHENA.inCidr(a, `${list}.indicator`),
   timestamp: (e) => `from_unixtime(${e})`,
   bucket: (e, s) => `((${e} / ${s}) * ${s})`,
   intDiv: (n, d) => `((${n}) / ${d})`,
-  distinctList: (e) => `array_join(array_sort(array_distinct(array_agg(${e}))), ',')`,
+  distinctList: (e) => `array_join(slice(array_sort(array_distinct(array_agg(${e}))), 1, ${LIST_LIMIT}), ',')`,
   text: (e) => `CAST(${e} AS varchar)`,
   ratio: (n, d) => `(CAST(${n} AS double) / nullif(${d}, 0))`,
 };
@@ -120,6 +130,10 @@ export function duckdbMacros(): string[] {
     `CREATE OR REPLACE MACRO flowlake_ip6(a) AS (CASE WHEN contains(a, ':') AND len(flowlake_hextets(a)) = 8
       AND list_bool_and(list_transform(flowlake_hextets(a), h -> regexp_full_match(h, '[0-9a-fA-F]{1,4}')))
       THEN array_to_string(list_transform(flowlake_hextets(a), h -> lpad(h, 4, '0')), '') END)`,
+    // One number for any address: IPv6 as its 128 bits, IPv4 inside ::ffff:0:0/96 (as address lists map it).
+    `CREATE OR REPLACE MACRO flowlake_ip_num(a) AS (CASE WHEN contains(a, ':')
+      THEN (CAST(flowlake_half(flowlake_ip6(a), 0) AS UHUGEINT) << 64) | CAST(flowlake_half(flowlake_ip6(a), 1) AS UHUGEINT)
+      ELSE (CAST(65535 AS UHUGEINT) << 32) | CAST(flowlake_ip4(a) AS UHUGEINT) END)`,
     `CREATE OR REPLACE MACRO flowlake_half(hex, i) AS (TRY_CAST('0x' || substr(hex, 1 + 16 * i, 16) AS UBIGINT))`,
     `CREATE OR REPLACE MACRO flowlake_prefix_eq(x, y, bits) AS (CASE WHEN bits <= 0 THEN x IS NOT NULL AND y IS NOT NULL
       ELSE (x >> (64 - bits)) = (y >> (64 - bits)) END)`,

@@ -41,3 +41,29 @@ function toCidr(entry: string): string | undefined {
   if (!Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
   return `${octets.map(Number).join('.')}/${bits}`;
 }
+
+/** Where IPv4 addresses sit in the 128-bit numbers of `flowlake_ip_num` (::ffff:0:0/96). */
+const IPV4_LOW = 0xffffn << 32n;
+const IPV4_HIGH = IPV4_LOW | 0xffffffffn;
+
+/**
+ * The address ranges of a CIDR as 128-bit numbers, IPv4 inside ::ffff:0:0/96: the bounds that let DuckDB match an
+ * address list with a range join (see `flowlake_ip_num`). An IPv6 CIDR wide enough to cover that block is split
+ * around it, so that it never matches an IPv4 address (as `in_cidr` never does).
+ */
+export function cidrRanges(cidr: string): Array<[bigint, bigint]> {
+  const [address, bitsText] = cidr.split('/');
+  const v6 = address.includes(':');
+  const value = v6
+    ? BigInt(`0x${expandIpv6(address)}`)
+    : IPV4_LOW | address.split('.').reduce((n, octet) => (n << 8n) | BigInt(Number(octet)), 0n);
+  const bits = v6 ? Number(bitsText ?? 128) : 96 + Number(bitsText ?? 32);
+  const hostBits = BigInt(128 - bits);
+  const low = (value >> hostBits) << hostBits;
+  const high = low | ((1n << hostBits) - 1n);
+  if (!v6 || high < IPV4_LOW || low > IPV4_HIGH) return [[low, high]];
+  const ranges: Array<[bigint, bigint]> = [];
+  if (low < IPV4_LOW) ranges.push([low, IPV4_LOW - 1n]);
+  if (high > IPV4_HIGH) ranges.push([IPV4_HIGH + 1n, high]);
+  return ranges;
+}

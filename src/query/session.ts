@@ -5,7 +5,7 @@ import type { ObjectResult } from '../convert/types.js';
 import { findHunt, HUNTS, missingColumns } from '../hunt/catalog.js';
 import { DUCKDB, duckdbMacros } from '../hunt/dialect.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
-import { readAddressList } from './address-list.js';
+import { cidrRanges, readAddressList } from './address-list.js';
 import { defaultCacheRoot, stashCacheDir } from './cache.js';
 import { type EniAddress, readEnis } from './enis.js';
 import { NoFlowDataError, QueryInputError } from './errors.js';
@@ -98,10 +98,7 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
   try {
     const columns = await createFlowsView(engine.connection, plan, timeWindow(since, until));
     if (enis) await loadEnis(engine.connection, enis);
-    if (ioc)
-      await engine.connection.run(
-        `CREATE TEMP TABLE ioc AS SELECT * FROM (VALUES ${ioc.map((c) => `(${literal(c)})`).join(', ')}) AS t(indicator)`,
-      );
+    if (ioc) await loadAddressList(engine.connection, ioc);
     // From here on the user's SQL cannot change settings (memory limit, spill folder).
     await engine.connection.run('SET lock_configuration = true');
     return new DuckDBFlowsSession(engine, columns, description, failures, Boolean(enis), Boolean(ioc));
@@ -146,6 +143,17 @@ async function createFlowsView(connection: DuckDBConnection, plan: SourcePlan, w
   await connection.run(`CREATE TEMP VIEW flows AS SELECT ${select.join(', ')} FROM ${raw} WHERE ${window}`);
   const described = await connection.runAndReadAll('DESCRIBE flows');
   return new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
+}
+
+async function loadAddressList(connection: DuckDBConnection, cidrs: readonly string[]): Promise<void> {
+  await connection.run('CREATE TEMP TABLE ioc (indicator VARCHAR, low UHUGEINT, high UHUGEINT)');
+  for (let i = 0; i < cidrs.length; i += 1000) {
+    const values = cidrs
+      .slice(i, i + 1000)
+      .flatMap((c) => cidrRanges(c).map(([low, high]) => `(${literal(c)}, '${low}'::UHUGEINT, '${high}'::UHUGEINT)`));
+    if (values.length === 0) continue;
+    await connection.run(`INSERT INTO ioc VALUES ${values.join(', ')}`);
+  }
 }
 
 async function loadEnis(connection: DuckDBConnection, rows: readonly EniAddress[]): Promise<void> {

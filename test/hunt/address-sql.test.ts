@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { literalCidrTest } from '../../src/hunt/cidr-sql.js';
 import { duckdbMacros } from '../../src/hunt/dialect.js';
+import { cidrRanges } from '../../src/query/address-list.js';
 
 const ADDRESSES = [
   '10.0.0.1',
@@ -106,6 +107,21 @@ describe('address tests in DuckDB SQL', () => {
       compared++;
     }
     assert.ok(compared >= 18, `compared ${compared} CIDRs`);
+  });
+
+  it('match address lists by numeric range exactly as in_cidr', async () => {
+    for (const cidr of CIDRS) {
+      const full = cidr.includes('/') ? cidr : `${cidr}/32`;
+      const ranges = cidrRanges(full)
+        .map(([low, high]) => `flowlake_ip_num(a) BETWEEN '${low}'::UHUGEINT AND '${high}'::UHUGEINT`)
+        .join(' OR ');
+      const rows = (
+        await connection.runAndReadAll(
+          `SELECT a, coalesce(${ranges}, false) AS ranged, in_cidr(a, '${full}') AS general FROM addresses`,
+        )
+      ).getRowObjectsJS();
+      for (const r of rows) assert.equal(r.ranged, r.general, `${r.a} in ${full}`);
+    }
   });
 
   it('classify private, public and neither', async () => {

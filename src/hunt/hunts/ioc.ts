@@ -24,7 +24,7 @@ export const ioc: HuntDefinition = {
 ),
 matched AS (
   SELECT a.address, min(l.indicator) AS indicator
-  FROM addresses AS a JOIN ${list} AS l ON ${d.inCidr('a.address', 'l.indicator')}
+  FROM addresses AS a JOIN ${list} AS l ON ${d.inAddressList('a.address', 'l')}
   GROUP BY a.address
 ),
 touching AS (

@@ -29,7 +29,7 @@ export const mining: HuntDefinition = {
       ? `listed_pools AS (
   SELECT DISTINCT seen.address
   FROM (SELECT DISTINCT ${dst} AS address FROM ${ctx.from} WHERE ${ctx.window}) AS seen
-  JOIN ${ctx.ioc} AS ioc ON ${d.inCidr('seen.address', 'ioc.indicator')}
+  JOIN ${ctx.ioc} AS ioc ON ${d.inAddressList('seen.address', 'ioc')}
 ),
 `
       : '';
