@@ -4,6 +4,7 @@ import { convert, type RunProgress } from '../convert/run.js';
 import type { ObjectResult } from '../convert/types.js';
 import { findHunt, HUNTS, missingColumns } from '../hunt/catalog.js';
 import { DUCKDB, duckdbMacros } from '../hunt/dialect.js';
+import { huntQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
 import { cidrRanges, readAddressList } from './address-list.js';
 import { defaultCacheRoot, stashCacheDir } from './cache.js';
@@ -84,7 +85,7 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
       },
     });
     const converted = await planSource(dir).catch(() => undefined);
-    if (!converted || converted.kind !== 'outputs') {
+    if (converted?.kind !== 'outputs') {
       const why = failures.length ? ` (${failures.length} failed, e.g. ${failures[0].key}: ${failures[0].error})` : '';
       throw new NoFlowDataError(`${src}: no flow data: ${objects} objects found${why}`);
     }
@@ -232,13 +233,13 @@ class DuckDBFlowsSession implements FlowsSession {
 
   /** The hunt ranked and limited; with --enis, each finding gets its interface's instance, name, subnet, VPC. */
   private async rankedSql(hunt: HuntDefinition, ctx: HuntContext, limit?: number): Promise<string> {
+    if (!this.hasEnis) return huntQuery(hunt, ctx, limit);
     const { sql, orderBy } = hunt.build(ctx);
     const limitClause = limit ? `\nLIMIT ${limit}` : '';
-    if (!this.hasEnis) return `SELECT * FROM (\n${sql}\n) AS hunt\nORDER BY ${orderBy}${limitClause}`;
     const described = await this.engine.connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sql}) AS hunt`);
     const outputs = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
     const key = outputs.has('interface_id') ? 'interface_id' : outputs.has('srcaddr') ? 'srcaddr' : undefined;
-    if (!key) return `SELECT * FROM (\n${sql}\n) AS hunt\nORDER BY ${orderBy}${limitClause}`;
+    if (!key) return huntQuery(hunt, ctx, limit);
     const on = key === 'interface_id' ? 'e.interface_id = hunt.interface_id' : 'e.address = hunt.srcaddr';
     const enis = key === 'interface_id' ? '(SELECT DISTINCT ON (interface_id) * FROM enis)' : 'enis';
     const replace = outputs.has('instance_id')
