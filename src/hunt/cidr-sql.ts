@@ -60,3 +60,12 @@ export function expandIpv6(text: string): string | undefined {
   if (groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return undefined;
   return groups.map((g) => g.padStart(4, '0')).join('');
 }
+
+/** An IPv4 CIDR as its first and last address, as 32-bit numbers (what `flowlake_ip4` gives). */
+export function ipv4Range(cidr: string): [number, number] {
+  const [network, bitsText] = cidr.split('/');
+  const value = network.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bitsText ?? 32));
+  const low = Math.floor(value / size) * size;
+  return [low, low + size - 1];
+}

@@ -1,4 +1,4 @@
-import { literalCidrTest } from './cidr-sql.js';
+import { ipv4Range, literalCidrTest } from './cidr-sql.js';
 import { NON_ROUTABLE_NETWORKS, PRIVATE_NETWORKS } from './networks.js';
 import { trinoInCidr, trinoInLiteralCidr, trinoIpv6Hex, trinoIsIpv4 } from './trino-address.js';
 
@@ -106,6 +106,12 @@ export const ATHENA: Dialect = {
 const NOT_PUBLIC = [...PRIVATE_NETWORKS, ...NON_ROUTABLE_NETWORKS];
 const v4 = (networks: readonly string[]) => networks.filter((n) => !n.includes(':'));
 const v6 = (networks: readonly string[]) => networks.filter((n) => n.includes(':'));
+/** `n` (an IPv4 address as a number) in any of the IPv4 networks. */
+const ipv4Ranges = (networks: readonly string[]) =>
+  v4(networks)
+    .map((n) => ipv4Range(n))
+    .map(([low, high]) => `n BETWEEN ${low} AND ${high}`)
+    .join(' OR ');
 
 export function duckdbMacros(): string[] {
   const inAny = (networks: readonly string[]) =>
@@ -147,9 +153,12 @@ export function duckdbMacros(): string[] {
         coalesce(TRY_CAST(nullif(split_part(cidr, '/', 2), '') AS INTEGER), 128))
       ELSE NOT contains(a, ':') AND flowlake_in4(flowlake_ip4(a), flowlake_ip4(split_part(cidr, '/', 1)),
         coalesce(TRY_CAST(nullif(split_part(cidr, '/', 2), '') AS INTEGER), 32)) END, false)`,
+    // Private ranges start on whole octets (or nearly): text prefixes are cheapest.
     `CREATE OR REPLACE MACRO is_private(a) AS coalesce(${inAny(PRIVATE_NETWORKS)}, false)`,
+    // The reserved ranges do not: the IPv4 address is parsed once and bound to `n` by a one-element lambda (a
+    // macro has no variables), about four times cheaper over millions of rows than a test per range.
     `CREATE OR REPLACE MACRO is_public(a) AS coalesce(CASE
       WHEN contains(a, ':') THEN flowlake_ip6(a) IS NOT NULL AND NOT (${inAny(v6(NOT_PUBLIC))})
-      ELSE flowlake_ip4(a) IS NOT NULL AND NOT (${inAny(v4(NOT_PUBLIC))}) END, false)`,
+      ELSE list_transform([flowlake_ip4(a)], n -> n IS NOT NULL AND NOT (${ipv4Ranges(NOT_PUBLIC)}))[1] END, false)`,
   ];
 }

@@ -13,6 +13,8 @@ export const TRINO_EMULATION = [
   `CREATE MACRO trino_regexp_replace(s, p, r) AS regexp_replace(s, p, r, 'g')`,
   `CREATE MACRO trino_regexp_extract(s, p) AS nullif(regexp_extract(s, p), '')`,
   `CREATE MACRO trino_to_unixtime(t) AS epoch(t)`,
+  // slice(array, start, length); DuckDB's list_slice takes start and end.
+  `CREATE MACRO trino_slice(a, s, n) AS list_slice(a, s, s + n - 1)`,
   `CREATE MACRO trino_from_unixtime(e) AS make_timestamp(CAST(e AS BIGINT) * 1000000)`,
 ];
 
@@ -32,6 +34,7 @@ export function trinoToDuckdb(sql: string): string {
     .replace(/\bregexp_replace\(/g, 'trino_regexp_replace(')
     .replace(/\bregexp_extract\(/g, 'trino_regexp_extract(')
     .replace(/\btransform\(/g, 'list_transform(')
+    .replace(/\bslice\(/g, 'trino_slice(')
     .replace(/\bto_unixtime\(/g, 'trino_to_unixtime(')
     .replace(/\bfrom_unixtime\(/g, 'trino_from_unixtime(')
     .replace(/ \/ (?!nullif\()/g, ' // ');

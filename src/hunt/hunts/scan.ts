@@ -36,25 +36,45 @@ export const scan: HuntDefinition = {
     const src = sourceAddress(ctx);
     const dst = destinationAddress(ctx);
     const rejectedFlows = `sum(CASE WHEN ${equals(ACTION, 'REJECT')} THEN 1 ELSE 0 END)`;
-    const sql = `SELECT 'vertical' AS kind, ${src} AS srcaddr, ${dst} AS target,
-  ${d.timestamp(d.bucket(START, 60))} AS window_start, 60 AS window_seconds,
-  count(DISTINCT dstport) AS distinct_ports, count(DISTINCT ${dst}) AS distinct_hosts,
+    const minute = d.bucket(START, 60);
+    const hour = d.bucket(START, 3600);
+    // A group needs at least as many flows as distinct ports (or hosts): counting flows first, which is cheap,
+    // leaves the distinct counts to the few groups that could reach the threshold.
+    const sql = `WITH candidate_pairs AS (
+  SELECT ${src} AS srcaddr, ${dst} AS dstaddr, ${minute} AS minute_start
+  FROM ${ctx.from}
+  WHERE ${ctx.window} AND ${src} IS NOT NULL
+  GROUP BY ${src}, ${dst}, ${minute}
+  HAVING count(*) >= ${ports}
+),
+candidate_sweeps AS (
+  SELECT ${src} AS srcaddr, dstport, ${hour} AS hour_start
+  FROM ${ctx.from}
+  WHERE ${ctx.window} AND ${src} IS NOT NULL
+  GROUP BY ${src}, dstport, ${hour}
+  HAVING count(*) >= ${hosts}
+)
+SELECT 'vertical' AS kind, c.srcaddr, c.dstaddr AS target,
+  ${d.timestamp('c.minute_start')} AS window_start, 60 AS window_seconds,
+  count(DISTINCT f.dstport) AS distinct_ports, 1 AS distinct_hosts,
   count(*) AS flows, ${rejectedFlows} AS rejected_flows,
-  ${d.ratio('count(DISTINCT dstport)', ports)} AS strength
-FROM ${ctx.from}
-WHERE ${ctx.window} AND ${src} IS NOT NULL
-GROUP BY ${src}, ${dst}, ${d.bucket(START, 60)}
-HAVING count(DISTINCT dstport) >= ${ports}
+  ${d.ratio('count(DISTINCT f.dstport)', ports)} AS strength
+FROM ${ctx.from} AS f
+JOIN candidate_pairs AS c ON ${sourceAddress(ctx, 'f.')} = c.srcaddr AND ${destinationAddress(ctx, 'f.')} = c.dstaddr AND ${d.bucket(`f.${START}`, 60)} = c.minute_start
+WHERE ${ctx.window}
+GROUP BY c.srcaddr, c.dstaddr, c.minute_start
+HAVING count(DISTINCT f.dstport) >= ${ports}
 UNION ALL
-SELECT 'horizontal' AS kind, ${src} AS srcaddr, concat('port ', ${d.text('dstport')}) AS target,
-  ${d.timestamp(d.bucket(START, 3600))} AS window_start, 3600 AS window_seconds,
-  count(DISTINCT dstport) AS distinct_ports, count(DISTINCT ${dst}) AS distinct_hosts,
+SELECT 'horizontal' AS kind, c.srcaddr, concat('port ', ${d.text('c.dstport')}) AS target,
+  ${d.timestamp('c.hour_start')} AS window_start, 3600 AS window_seconds,
+  1 AS distinct_ports, count(DISTINCT ${destinationAddress(ctx, 'f.')}) AS distinct_hosts,
   count(*) AS flows, ${rejectedFlows} AS rejected_flows,
-  ${d.ratio(`count(DISTINCT ${dst})`, hosts)} AS strength
-FROM ${ctx.from}
-WHERE ${ctx.window} AND ${src} IS NOT NULL
-GROUP BY ${src}, dstport, ${d.bucket(START, 3600)}
-HAVING count(DISTINCT ${dst}) >= ${hosts}`;
+  ${d.ratio(`count(DISTINCT ${destinationAddress(ctx, 'f.')})`, hosts)} AS strength
+FROM ${ctx.from} AS f
+JOIN candidate_sweeps AS c ON ${sourceAddress(ctx, 'f.')} = c.srcaddr AND f.dstport = c.dstport AND ${d.bucket(`f.${START}`, 3600)} = c.hour_start
+WHERE ${ctx.window}
+GROUP BY c.srcaddr, c.dstport, c.hour_start
+HAVING count(DISTINCT ${destinationAddress(ctx, 'f.')}) >= ${hosts}`;
     return { sql, orderBy: 'strength DESC, flows DESC, srcaddr, target' };
   },
   activity(f, ctx) {
