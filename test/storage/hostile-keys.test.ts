@@ -8,9 +8,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { markerKey } from '../../src/convert/marker.js';
+import { rejectsKey } from '../../src/convert/rejects.js';
 import { convert } from '../../src/convert/run.js';
 import { decodeSegment, encodeSegment, isEncodedName, keyToSegments } from '../../src/storage/key-names.js';
 import { LocalStorage } from '../../src/storage/local.js';
+import { S3Storage } from '../../src/storage/s3.js';
 import { filesUnder } from '../support/files.js';
 import { gz, LINE_NODATA, LINE_OK } from '../support/flow-inputs.js';
 import { type ListingServer, startListingServer } from '../support/listing-server.js';
@@ -78,6 +81,18 @@ describe('key segment encoding', () => {
     for await (const info of storage.list()) listed.push(info.key);
     assert.deepEqual(listed.sort(), [...keys].sort());
     for (const key of keys) assert.equal((await storage.readSmall(key))?.toString(), key);
+  });
+});
+
+describe('an S3 destination keeps keys as they are, under its prefix', () => {
+  it('markers and rejects of hostile keys are the prefix plus the key, never resolved', () => {
+    const dest = new S3Storage('lake', 'out/', { endpointUrl: 'http://127.0.0.1:9' });
+    for (const key of ['../../x', '/lead', 'a/./b', 'a//c', 'x\\..\\y']) {
+      for (const derived of [markerKey(key), rejectsKey(key)]) {
+        assert.equal(dest.fullKey(derived), `out/${derived}`);
+      }
+    }
+    assert.equal(dest.fullKey('/lead'), 'out//lead');
   });
 });
 
