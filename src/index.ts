@@ -6,7 +6,17 @@
  */
 export { type ConvertObjectArgs, convertObject } from './convert/object.js';
 export { buildReport } from './convert/report.js';
-export { convert, listSources, type RunOptions, type RunPlan, type RunProgress } from './convert/run.js';
+export {
+  convert,
+  convertBetween,
+  IN_FLIGHT_PER_WORKER,
+  listSources,
+  type RunOptions,
+  type RunPlan,
+  type RunProgress,
+  streamSources,
+} from './convert/run.js';
+export { RunStoppedError } from './convert/run-stop.js';
 export type {
   ConvertOptions,
   LayoutName,

@@ -7,6 +7,7 @@ import { failedResult } from '../convert/report.js';
 import type { ObjectResult } from '../convert/types.js';
 import { openStorage } from '../storage/index.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
+import { concurrencyLimit, objectsAtOnce } from './concurrency.js';
 import { asFolderPrefix, readWorkerConfig, s3Url, type WorkerConfig, withBatchInput } from './config.js';
 import {
   isMapBatchEvent,
@@ -25,6 +26,8 @@ export interface MapBatchResult {
 
 export interface WorkerDependencies {
   readonly config: WorkerConfig;
+  /** Objects converted at once by one invocation (default: from the function's memory, see concurrency.ts). */
+  readonly objectsAtOnce?: number;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
@@ -54,7 +57,15 @@ export function createWorker(deps: WorkerDependencies): Worker {
     return storage;
   };
 
-  async function convertRef(ref: ObjectRef, config: WorkerConfig): Promise<ObjectResult | undefined> {
+  // Shared by both event shapes: a Map batch's items and an SQS batch's records (which Powertools runs in
+  // parallel) all wait for one of these slots.
+  const slot = concurrencyLimit(deps.objectsAtOnce ?? objectsAtOnce());
+
+  function convertRef(ref: ObjectRef, config: WorkerConfig): Promise<ObjectResult | undefined> {
+    return slot(() => convertRefNow(ref, config));
+  }
+
+  async function convertRefNow(ref: ObjectRef, config: WorkerConfig): Promise<ObjectResult | undefined> {
     const started = Date.now();
     const sourcePrefix = asFolderPrefix(config.sourcePrefix);
     const destPrefix = asFolderPrefix(config.destPrefix);
@@ -106,18 +117,21 @@ export function createWorker(deps: WorkerDependencies): Worker {
 
   async function handleMapBatch(event: MapBatchEvent): Promise<MapBatchResult> {
     const config = withBatchInput(deps.config, event.BatchInput);
+    // Items convert concurrently (bounded by the slots); results keep the items' order.
+    const settled = await Promise.all(
+      event.Items.map(async (item) => {
+        let result: ObjectResult | undefined;
+        try {
+          result = await convertRef(objectFromMapItem(item, config.sourceBucket), config);
+        } catch (error) {
+          result = failedResult(String(item?.Key), errorText(error));
+        }
+        if (result) record(result);
+        return result;
+      }),
+    );
     const results: ObjectResult[] = [];
-    for (const item of event.Items) {
-      let result: ObjectResult | undefined;
-      try {
-        result = await convertRef(objectFromMapItem(item, config.sourceBucket), config);
-      } catch (error) {
-        result = failedResult(String(item?.Key), errorText(error));
-      }
-      if (!result) continue;
-      record(result);
-      results.push(compact(result));
-    }
+    for (const result of settled) if (result) results.push(compact(result));
     return { results };
   }
 

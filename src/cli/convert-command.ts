@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { convert } from '../convert/run.js';
+import { convert, IN_FLIGHT_PER_WORKER } from '../convert/run.js';
+import { RunStoppedError } from '../convert/run-stop.js';
 import type { LayoutName } from '../convert/types.js';
 import type { OutputKind } from '../encode/types.js';
 import { resolveFormat } from '../formats/format.js';
@@ -17,6 +17,7 @@ interface ConvertFlags {
   fields?: string;
   logGroupFormat?: Record<string, string>;
   concurrency?: number;
+  inFlight?: number;
   force?: boolean;
   endpointUrl?: string;
   region?: string;
@@ -40,7 +41,12 @@ export function registerConvertCommand(program: Command): void {
       'format of one CloudWatch log group (repeatable)',
       collectLogGroupFormat,
     )
-    .option('--concurrency <n>', 'objects converted at once (default: every core)', parsePositiveInt)
+    .option('--concurrency <n>', 'CPU worker threads (default: every core)', parsePositiveInt)
+    .option(
+      '--in-flight <n>',
+      `objects converting at once over all workers, so storage round trips overlap (default: ${IN_FLIGHT_PER_WORKER} per worker)`,
+      parsePositiveInt,
+    )
     .option('--force', 'convert again even when complete outputs exist')
     .option('--endpoint-url <url>', 'S3-compatible endpoint (path-style addressing)')
     .option('--region <region>', 'AWS region (and the hive layout region when rows carry none)')
@@ -69,6 +75,7 @@ export function registerConvertCommand(program: Command): void {
           fields: flags.fields,
           logGroupFormats: flags.logGroupFormat,
           concurrency: flags.concurrency,
+          inFlight: flags.inFlight,
           force: flags.force,
           endpointUrl: flags.endpointUrl,
           region: flags.region,
@@ -76,12 +83,18 @@ export function registerConvertCommand(program: Command): void {
           signal: controller.signal,
           onProgress: (p) => view.update(p),
           onResult: (r) => view.objectDone(r),
+          reportFile: flags.report,
         });
         view.finish();
-        if (flags.report) await writeFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
         for (const line of summaryLines(report)) process.stderr.write(`${line}\n`);
         if (controller.signal.aborted) process.exitCode = 130;
         else if (report.objects.failed > 0) process.exitCode = 1;
+      } catch (err) {
+        if (!(err instanceof RunStoppedError)) throw err;
+        // One message for an error that would fail every object alike; the run stopped at the first.
+        view.finish();
+        process.stderr.write(`flowlake: stopped: ${err.message}\n`);
+        process.exitCode = 1;
       } finally {
         process.off('SIGINT', onSigint);
       }

@@ -21,7 +21,7 @@ export class ProgressView {
     this.latest = progress;
     if (!this.tty) return;
     const now = Date.now();
-    if (now - this.lastDraw < 100 && progress.objectsDone < progress.objectsTotal) return;
+    if (now - this.lastDraw < 100 && (progress.listing || progress.objectsDone < progress.objectsTotal)) return;
     this.lastDraw = now;
     this.out.write(`\r\x1b[2K${this.barLine(progress)}`);
   }
@@ -35,7 +35,7 @@ export class ProgressView {
     }
     if (this.tty || this.quiet) return;
     const latest = this.latest;
-    const position = latest ? `[${latest.objectsDone + 1}/${latest.objectsTotal}] ` : '';
+    const position = latest ? `[${latest.objectsDone + 1}/${latest.objectsTotal}${latest.listing ? '+' : ''}] ` : '';
     this.out.write(
       `${position}${result.status} ${result.key} (${formatCount(result.rows)} rows, ${result.seconds.toFixed(2)} s)\n`,
     );
@@ -51,6 +51,13 @@ export class ProgressView {
 
   private barLine(p: RunProgress): string {
     const width = 24;
+    if (p.listing) {
+      // The totals are still growing: no bar and no ETA until the listing has ended.
+      const elapsed = (Date.now() - this.started) / 1000;
+      const rate = elapsed > 0 ? p.rows / elapsed : 0;
+      const failed = p.failed > 0 ? ` ${p.failed} failed` : '';
+      return `listing… ${p.objectsDone}/${p.objectsTotal}+ objects ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}+ ${formatCount(rate)} rows/s${failed}`;
+    }
     const fraction =
       p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.objectsTotal > 0 ? p.objectsDone / p.objectsTotal : 1;
     const filled = Math.round(fraction * width);

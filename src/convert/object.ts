@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { type DecodeContext, DecodeError, decodeObject, type FormatChoice, type InputShape } from '../decode/index.js';
-import { describeS3Error } from '../storage/s3/errors.js';
+import { describeS3Error, doomsEveryObject } from '../storage/s3/errors.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { VERSION } from '../version.js';
 import { FormatResolver } from './format-resolver.js';
 import { findCompleteConversion, markerKey, optionsSignature } from './marker.js';
 import { OutputRouter } from './outputs.js';
 import { RejectsSink } from './rejects.js';
+import { RunStopError } from './run-stop.js';
 import type { ConvertOptions, ObjectResult, ProgressTick } from './types.js';
 import { keepFittingLines } from './validate.js';
 
@@ -23,20 +24,14 @@ export interface ConvertObjectArgs {
 /**
  * Converts one source object into its outputs: the single per-object function that the CLI's worker pool and
  * the Lambda worker both call. It never throws for a bad object: the result says what failed and why, and
- * nothing of that object is left in the destination.
+ * nothing of that object is left in the destination. It throws RunStopError (after the same cleanup) only for
+ * errors that would fail every object alike, such as a destination that refuses writes.
  */
 export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResult> {
   const { source, object, dest, options, onProgress, signal } = args;
   const started = performance.now();
   const base = { key: object.key, rows: 0, rejected: {}, controlMessages: 0, bytesIn: 0, bytesOut: 0, warnings: [] };
   const seconds = () => (performance.now() - started) / 1000;
-
-  if (!options.force) {
-    const done = await findCompleteConversion(dest, object, options);
-    if (done) {
-      return { ...base, status: 'skipped', rows: done.rows, outputs: done.outputs, seconds: seconds() };
-    }
-  }
 
   const writeOptions = { metadata: { 'flowlake-source-etag': object.etag, 'flowlake-version': VERSION } };
   const outputs = new OutputRouter(dest, object.key, options, writeOptions);
@@ -47,15 +42,27 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
   let shape: InputShape | undefined;
   const warnings: string[] = [];
   let body: (AsyncIterable<Buffer> & { destroy?: () => void }) | undefined;
+  // Outputs already visible when a later step (rejects, marker) fails: removed again, so none stays unmarked.
+  let committed: readonly string[] = [];
 
   try {
+    if (!options.force) {
+      const done = await findCompleteConversion(dest, object, options);
+      if (done) {
+        return { ...base, status: 'skipped', rows: done.rows, outputs: done.outputs, seconds: seconds() };
+      }
+    }
     const ctx = new ConversionContext(new FormatResolver(options), rejects);
     reported = ctx;
-    body = await source.openRead(object.key, { etag: object.etag });
-    const counted = countingChunks(body, signal, (n) => {
-      bytesIn = n;
-      onProgress?.({ bytesIn, rows });
-    });
+    body = await source.openRead(object.key, { etag: object.etag, size: object.size }).catch(rethrowFromSource);
+    const counted = countingChunks(
+      body,
+      signal,
+      (n) => {
+        bytesIn = n;
+      },
+      () => onProgress?.({ bytesIn, rows }),
+    );
     const decoded = await decodeObject(counted, ctx);
     shape = decoded.shape;
     const warned = new Set<string>();
@@ -74,9 +81,11 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
       throw new DecodeError(`no record fits the flow-log format (${rejects.total.toLocaleString('en-US')} rejected)`);
     }
     const written = await outputs.commit();
+    committed = written.keys;
     await rejects.commit();
     const rejected = Object.fromEntries(rejects.byReason);
     const outputKeys = rejects.key ? [...written.keys, rejects.key] : written.keys;
+    committed = outputKeys;
     await dest.writeSmall(
       markerKey(object.key),
       JSON.stringify({
@@ -106,7 +115,10 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
     };
   } catch (err) {
     body?.destroy?.();
-    await Promise.allSettled([outputs.abort(), rejects.abort()]);
+    await Promise.allSettled([outputs.abort(), rejects.abort(), ...committed.map((key) => dest.remove(key))]);
+    if (doomsEveryObject(err, sourceErrors.has(err as object) ? 'source' : 'destination')) {
+      throw new RunStopError(describeFailure(err), { cause: err });
+    }
     return {
       ...base,
       status: 'failed',
@@ -148,24 +160,46 @@ class ConversionContext implements DecodeContext {
   }
 }
 
-/** Yields the body's chunks, reporting bytes read about every megabyte, and stops when the run is aborted. */
+/** Errors raised while reading the source object (as opposed to writing the destination). */
+const sourceErrors = new WeakSet<object>();
+
+function rethrowFromSource(err: unknown): never {
+  if (typeof err === 'object' && err !== null) sourceErrors.add(err);
+  throw err;
+}
+
+/**
+ * Yields the body's chunks, counting bytes read, and stops when the run is aborted. Progress is reported about
+ * every megabyte only: the result carries the final count, so a small object costs no progress message at all.
+ */
 async function* countingChunks(
   body: AsyncIterable<Buffer>,
   signal: AbortSignal | undefined,
-  report: (bytes: number) => void,
+  count: (bytes: number) => void,
+  report: () => void,
 ): AsyncGenerator<Buffer> {
   let total = 0;
   let reported = 0;
-  for await (const chunk of body) {
-    signal?.throwIfAborted();
-    total += chunk.length;
-    if (total - reported >= 1 << 20) {
-      reported = total;
-      report(total);
+  const chunks = body[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const next = await chunks.next().catch(rethrowFromSource);
+      if (next.done) break;
+      const chunk = next.value;
+      signal?.throwIfAborted();
+      total += chunk.length;
+      count(total);
+      if (total - reported >= 1 << 20) {
+        reported = total;
+        report();
+      }
+      yield chunk;
     }
-    yield chunk;
+    finished = true;
+  } finally {
+    if (!finished) await chunks.return?.();
   }
-  report(total);
 }
 
 function describeFailure(err: unknown): string {

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { ObjectInfo, StorageOptions } from '../storage/types.js';
+import type { ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
+import { RunStopError } from './run-stop.js';
 import type { ConvertOptions, ObjectResult, ProgressTick } from './types.js';
 
 /** What each worker thread needs to open the stores and convert objects on its own. */
@@ -12,11 +13,37 @@ export interface WorkerSetup {
   readonly options: ConvertOptions;
 }
 
-export type ToWorker = { type: 'job'; object: ObjectInfo } | { type: 'abort' };
+export type ToWorker = { type: 'job'; id: number; object: ObjectInfo } | { type: 'abort' };
 export type FromWorker =
-  | { type: 'progress'; key: string; tick: ProgressTick }
-  | { type: 'done'; result: ObjectResult }
-  | { type: 'fatal'; error: string };
+  | { type: 'progress'; id: number; tick: ProgressTick }
+  | { type: 'done'; id: number; result: ObjectResult }
+  | { type: 'stop'; id: number; error: string }
+  | { type: 'fatal'; id: number; error: string };
+
+/**
+ * Where objects are converted: the main thread or one worker thread. A lane converts several objects at once
+ * (their I/O overlaps; the CPU work interleaves on the lane's one thread).
+ */
+export interface Lane {
+  /** Resolves with the object's result; rejects with RunStopError when the error dooms the whole run. */
+  convert(object: ObjectInfo, onProgress: (tick: ProgressTick) => void): Promise<ObjectResult>;
+  /** Aborts every object in flight on this lane (their outputs are discarded). */
+  abortAll(): void;
+  close(): Promise<void>;
+}
+
+/** A lane on the calling thread: no worker start-up, for `--concurrency 1` and runs of one object. */
+export async function mainThreadLane(source: Storage, dest: Storage, options: ConvertOptions): Promise<Lane> {
+  // Loaded only here: with worker threads the pipeline runs in them, and the main thread starts them sooner.
+  const { convertObject } = await import('./object.js');
+  const controller = new AbortController();
+  return {
+    convert: (object, onProgress) =>
+      convertObject({ source, dest, object, options, signal: controller.signal, onProgress }),
+    abortAll: () => controller.abort(),
+    close: async () => {},
+  };
+}
 
 /** The worker module sits next to this one: `.ts` when running from source under tsx (tests), `.js` once built. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -39,65 +66,54 @@ function compileOnTheWorkersOwnThreads(): void {
   setFlagsFromString('--no-concurrent-recompilation');
 }
 
-/**
- * Converts objects on `size` worker threads, one object per thread at a time, handing out the next object
- * as soon as a thread is free. Threads keep their own S3 clients and zlib streams, so both cores stay busy.
- */
-export async function runOnWorkers(args: {
-  setup: WorkerSetup;
-  objects: readonly ObjectInfo[];
-  size: number;
-  onProgress: (key: string, tick: ProgressTick) => void;
-  onResult: (result: ObjectResult) => void;
-  signal?: AbortSignal;
-}): Promise<void> {
-  const queue = [...args.objects];
-  const workers: Worker[] = [];
-  const size = Math.max(1, Math.min(args.size, queue.length));
+interface Pending {
+  readonly resolve: (result: ObjectResult) => void;
+  readonly reject: (err: Error) => void;
+  readonly onProgress: (tick: ProgressTick) => void;
+}
+
+/** `size` worker threads, each one lane. Threads keep their own S3 clients and zlib streams. */
+export function workerLanes(setup: WorkerSetup, size: number): Lane[] {
   if (size >= availableParallelism()) compileOnTheWorkersOwnThreads();
+  return Array.from({ length: size }, () => workerLane(setup));
+}
 
-  await new Promise<void>((resolve, reject) => {
-    let busy = 0;
-    let failed = false;
-    const abortAll = () => {
-      queue.length = 0;
-      for (const w of workers) w.postMessage({ type: 'abort' } satisfies ToWorker);
-    };
-    args.signal?.addEventListener('abort', abortAll, { once: true });
-
-    const next = (worker: Worker) => {
-      const object = queue.shift();
-      if (object === undefined || args.signal?.aborted) {
-        if (busy === 0) resolve();
-        return;
-      }
-      busy++;
-      worker.postMessage({ type: 'job', object } satisfies ToWorker);
-    };
-
-    for (let i = 0; i < size; i++) {
-      const worker = startWorker(args.setup);
-      workers.push(worker);
-      worker.on('message', (message: FromWorker) => {
-        if (message.type === 'progress') args.onProgress(message.key, message.tick);
-        else if (message.type === 'done') {
-          busy--;
-          args.onResult(message.result);
-          next(worker);
-        } else if (message.type === 'fatal' && !failed) {
-          failed = true;
-          reject(new Error(message.error));
-        }
-      });
-      worker.on('error', (err) => {
-        if (!failed) {
-          failed = true;
-          reject(err);
-        }
-      });
-      next(worker);
+function workerLane(setup: WorkerSetup): Lane {
+  const worker = startWorker(setup);
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let broken: Error | undefined;
+  const failAll = (err: Error) => {
+    broken ??= err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('message', (message: FromWorker) => {
+    const p = pending.get(message.id);
+    if (!p) return;
+    if (message.type === 'progress') {
+      p.onProgress(message.tick);
+      return;
     }
-  }).finally(async () => {
-    await Promise.all(workers.map((w) => w.terminate()));
+    pending.delete(message.id);
+    if (message.type === 'done') p.resolve(message.result);
+    else if (message.type === 'stop') p.reject(new RunStopError(message.error));
+    else p.reject(new Error(message.error));
   });
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`a worker thread exited (code ${code})`)));
+  return {
+    convert(object, onProgress) {
+      if (broken) return Promise.reject(broken);
+      const id = nextId++;
+      return new Promise<ObjectResult>((resolve, reject) => {
+        pending.set(id, { resolve, reject, onProgress });
+        worker.postMessage({ type: 'job', id, object } satisfies ToWorker);
+      });
+    },
+    abortAll: () => worker.postMessage({ type: 'abort' } satisfies ToWorker),
+    close: async () => {
+      await worker.terminate();
+    },
+  };
 }

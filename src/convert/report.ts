@@ -1,6 +1,84 @@
 import { VERSION } from '../version.js';
 import type { ObjectResult, RunReport } from './types.js';
 
+/** Results kept in memory for the returned report by default; every result still reaches the report file. */
+export const DEFAULT_KEPT_RESULTS = 10_000;
+
+/** Distinct warnings kept (they name unknown fields, so a handful in practice; bounded against hostile input). */
+const MAX_WARNINGS = 1000;
+
+/**
+ * Sums per-object results into the run report as they arrive, in O(1) per result. It keeps the first
+ * `keep` results and failures only, so memory does not grow with the number of objects; the totals cover all.
+ */
+export class ReportAccumulator {
+  private readonly counts = { total: 0, converted: 0, skipped: 0, failed: 0 };
+  private rows = 0;
+  private controlMessages = 0;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private readonly rejectedByReason: Record<string, number> = {};
+  private readonly warnings: Set<string>;
+  private readonly results: ObjectResult[] = [];
+  private readonly failures: Array<{ key: string; error: string }> = [];
+  private omitted = 0;
+
+  constructor(
+    private readonly keep = DEFAULT_KEPT_RESULTS,
+    warnings: readonly string[] = [],
+  ) {
+    this.warnings = new Set(warnings);
+  }
+
+  get failed(): number {
+    return this.counts.failed;
+  }
+
+  get done(): number {
+    return this.counts.total;
+  }
+
+  add(r: ObjectResult): void {
+    this.counts.total++;
+    this.counts[r.status]++;
+    this.rows += r.rows;
+    this.controlMessages += r.controlMessages;
+    this.bytesIn += r.bytesIn;
+    this.bytesOut += r.bytesOut;
+    for (const reason in r.rejected)
+      this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + r.rejected[reason];
+    for (const w of r.warnings) if (this.warnings.size < MAX_WARNINGS) this.warnings.add(w);
+    if (this.results.length < this.keep) this.results.push(r);
+    else this.omitted++;
+    if (r.status === 'failed' && this.failures.length < this.keep) {
+      this.failures.push({ key: r.key, error: r.error ?? 'unknown error' });
+    }
+  }
+
+  report(args: { source: string; destination: string; startedAt: Date; seconds: number }): RunReport {
+    const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    return {
+      tool: 'flowlake',
+      version: VERSION,
+      source: args.source,
+      destination: args.destination,
+      startedAt: args.startedAt.toISOString(),
+      seconds: Number(args.seconds.toFixed(3)),
+      objects: { ...this.counts },
+      rows: this.rows,
+      rejectedRows: Object.values(this.rejectedByReason).reduce((a, b) => a + b, 0),
+      rejectedByReason: { ...this.rejectedByReason },
+      controlMessages: this.controlMessages,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      failures: [...this.failures].sort(byKey),
+      warnings: [...this.warnings],
+      results: [...this.results].sort(byKey),
+      ...(this.omitted > 0 ? { resultsOmitted: this.omitted } : {}),
+    };
+  }
+}
+
 /** Sums per-object results into the run report (the `--report` JSON and the backfill summary). */
 export function buildReport(args: {
   source: string;
@@ -10,48 +88,9 @@ export function buildReport(args: {
   results: readonly ObjectResult[];
   warnings?: readonly string[];
 }): RunReport {
-  const { results } = args;
-  const rejectedByReason: Record<string, number> = {};
-  let rows = 0;
-  let controlMessages = 0;
-  let bytesIn = 0;
-  let bytesOut = 0;
-  const warnings = new Set(args.warnings ?? []);
-  for (const r of results) {
-    rows += r.rows;
-    controlMessages += r.controlMessages;
-    bytesIn += r.bytesIn;
-    bytesOut += r.bytesOut;
-    for (const [reason, n] of Object.entries(r.rejected))
-      rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + n;
-    for (const w of r.warnings) warnings.add(w);
-  }
-  const count = (status: ObjectResult['status']) => results.filter((r) => r.status === status).length;
-  return {
-    tool: 'flowlake',
-    version: VERSION,
-    source: args.source,
-    destination: args.destination,
-    startedAt: args.startedAt.toISOString(),
-    seconds: Number(args.seconds.toFixed(3)),
-    objects: {
-      total: results.length,
-      converted: count('converted'),
-      skipped: count('skipped'),
-      failed: count('failed'),
-    },
-    rows,
-    rejectedRows: Object.values(rejectedByReason).reduce((a, b) => a + b, 0),
-    rejectedByReason,
-    controlMessages,
-    bytesIn,
-    bytesOut,
-    failures: results
-      .filter((r) => r.status === 'failed')
-      .map((r) => ({ key: r.key, error: r.error ?? 'unknown error' })),
-    warnings: [...warnings],
-    results,
-  };
+  const sum = new ReportAccumulator(Number.POSITIVE_INFINITY, args.warnings);
+  for (const r of args.results) sum.add(r);
+  return sum.report(args);
 }
 
 /** The result of an object that failed before (or without) converting anything. */

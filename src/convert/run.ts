@@ -2,8 +2,11 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openStorage } from '../storage/index.js';
 import type { ListOptions, ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
-import { runOnWorkers } from './pool.js';
-import { buildReport } from './report.js';
+import { type Lane, mainThreadLane, workerLanes } from './pool.js';
+import { DEFAULT_KEPT_RESULTS, ReportAccumulator } from './report.js';
+import { ReportFile } from './report-file.js';
+import { RunStopError, RunStoppedError } from './run-stop.js';
+import { schedule } from './schedule.js';
 import {
   type ConvertOptions,
   DEFAULT_CONVERT_OPTIONS,
@@ -12,14 +15,29 @@ import {
   type RunReport,
 } from './types.js';
 
+/** Objects in flight per CPU worker by default: enough to hide ~50 ms storage round trips (docs/decisions.md). */
+export const IN_FLIGHT_PER_WORKER = 32;
+
 export interface RunOptions extends Partial<ConvertOptions>, StorageOptions {
-  /** Objects converted at once (worker threads); default: every core. 1 converts in this thread. */
+  /** CPU worker threads; default: every core. 1 converts in this thread. */
   readonly concurrency?: number;
+  /**
+   * Objects converting at once over all workers (their storage round trips overlap); default 32 per worker.
+   * Big objects are taken on fewer at a time (see schedule.ts), so this bounds small-object runs.
+   */
+  readonly inFlight?: number;
   /** Only these sub-prefixes of the source (e.g. Firehose `YYYY/MM/DD/HH/` folders). */
   readonly prefixes?: readonly string[];
+  /** Called once the listing has ended, with what it found (conversion has started long before). */
   readonly onPlan?: (plan: RunPlan) => void;
+  /** Called as objects are listed and converted; costs O(1) per call. */
   readonly onProgress?: (progress: RunProgress) => void;
+  /** Every result as it arrives, in completion order (the returned report keeps only `keepResults`). */
   readonly onResult?: (result: ObjectResult) => void;
+  /** Writes the run report JSON here, streaming every result to it as the run goes. */
+  readonly reportFile?: string;
+  /** Results (and failures) kept in the returned report; default 10,000. The totals always cover every object. */
+  readonly keepResults?: number;
   /** Aborting stops handing out objects and aborts the in-flight ones (their outputs are discarded). */
   readonly signal?: AbortSignal;
 }
@@ -31,48 +49,74 @@ export interface RunPlan {
 
 export interface RunProgress {
   readonly objectsDone: number;
+  /** Objects listed so far: the total once `listing` is false. */
   readonly objectsTotal: number;
   readonly bytesDone: number;
   readonly bytesTotal: number;
   readonly rows: number;
   readonly failed: number;
+  /** True while the source is still being listed (totals still growing). */
+  readonly listing: boolean;
 }
 
-/** Lists the source, leaving out the destination's own files when the destination lies inside the source. */
-export async function listSources(source: Storage, dest: Storage, options: ListOptions = {}): Promise<ObjectInfo[]> {
+/** Streams the source's objects, leaving out the destination's own files when it lies inside the source. */
+export async function* streamSources(
+  source: Storage,
+  dest: Storage,
+  options: ListOptions = {},
+): AsyncGenerator<ObjectInfo> {
   const inside = dest.root.startsWith(`${source.root}/`) ? `${dest.root.slice(source.root.length + 1)}/` : undefined;
-  const objects: ObjectInfo[] = [];
   for await (const info of source.list(options)) {
     if (info.key.endsWith('/')) continue; // folder markers
     if (inside !== undefined && info.key.startsWith(inside)) continue;
     if (info.key.startsWith('_flowlake/') || info.key.includes('/_flowlake/')) continue;
-    objects.push(info);
+    yield info;
   }
+}
+
+/** Lists the source whole (see streamSources for the streaming form a run uses). */
+export async function listSources(source: Storage, dest: Storage, options: ListOptions = {}): Promise<ObjectInfo[]> {
+  const objects: ObjectInfo[] = [];
+  for await (const info of streamSources(source, dest, options)) objects.push(info);
   return objects;
 }
 
 /**
- * Converts every object under `src` into `dst`: the library's and the CLI's whole run. Objects are spread over
- * worker threads, largest first so the last one to finish is a small one.
+ * Converts every object under `src` into `dst`: the library's and the CLI's whole run. Conversion starts with
+ * the listing's first page; objects are spread over worker threads, many in flight per thread.
+ * Rejects with RunStoppedError when an error dooms every object (e.g. the destination refuses writes).
  */
 export async function convert(src: string, dst: string, options: RunOptions = {}): Promise<RunReport> {
   const storage: StorageOptions = { endpointUrl: options.endpointUrl, region: options.region };
   const source = await openStorage(src, storage);
   const dest = await openStorage(dst, storage);
   try {
-    return await runOver(source, dest, src, dst, options, storage);
+    return await runOver(source, dest, options, (convertOptions) => {
+      const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+      return concurrency <= 1
+        ? mainThreadLane(source, dest, convertOptions)
+        : workerLanes({ src, dst, storage, options: convertOptions }, concurrency);
+    });
   } finally {
     await Promise.allSettled([source.close?.(), dest.close?.()]);
   }
 }
 
+/**
+ * The same run between two Storage objects of the caller's (in memory, another store…). Objects convert on
+ * this thread — worker threads could not share the caller's objects — with `inFlight` of them at once.
+ */
+export async function convertBetween(source: Storage, dest: Storage, options: RunOptions = {}): Promise<RunReport> {
+  return runOver(source, dest, { ...options, concurrency: 1 }, (convertOptions) =>
+    mainThreadLane(source, dest, convertOptions),
+  );
+}
+
 async function runOver(
   source: Storage,
   dest: Storage,
-  src: string,
-  dst: string,
   options: RunOptions,
-  storage: StorageOptions,
+  startLanes: (options: ConvertOptions) => Promise<Lane> | Lane[],
 ): Promise<RunReport> {
   const startedAt = new Date();
   const started = performance.now();
@@ -84,80 +128,96 @@ async function runOver(
     region: options.region,
     force: options.force,
   };
-  const objects = await listSources(source, dest, { prefixes: options.prefixes });
-  objects.sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : 1));
-  const bytesTotal = objects.reduce((sum, o) => sum + o.size, 0);
-  const sizeOf = new Map(objects.map((o) => [o.key, o.size]));
-  options.onPlan?.({ objects: objects.length, bytes: bytesTotal });
+  const sum = new ReportAccumulator(options.keepResults ?? DEFAULT_KEPT_RESULTS);
+  const reportFile = options.reportFile ? new ReportFile(options.reportFile) : undefined;
 
-  const results: ObjectResult[] = [];
-  const inFlight = new Map<string, ProgressTick>();
+  // Running totals, so that each progress update costs O(1) however many objects the run has.
+  let listed = 0;
+  let listedBytes = 0;
+  let listing = true;
   let doneBytes = 0;
   let doneRows = 0;
-  const progress = () => {
-    let bytes = doneBytes;
-    let rows = doneRows;
-    for (const tick of inFlight.values()) {
-      bytes += tick.bytesIn;
-      rows += tick.rows;
-    }
+  let flightBytes = 0;
+  let flightRows = 0;
+  const ticks = new Map<string, ProgressTick>();
+  const progress = () =>
     options.onProgress?.({
-      objectsDone: results.length,
-      objectsTotal: objects.length,
-      bytesDone: Math.min(bytes, bytesTotal),
-      bytesTotal,
-      rows,
-      failed: results.filter((r) => r.status === 'failed').length,
+      objectsDone: sum.done,
+      objectsTotal: listed,
+      bytesDone: Math.min(doneBytes + flightBytes, listedBytes),
+      bytesTotal: listedBytes,
+      rows: doneRows + flightRows,
+      failed: sum.failed,
+      listing,
     });
-  };
-  const onTick = (key: string, tick: ProgressTick) => {
-    inFlight.set(key, tick);
-    progress();
-  };
-  const onResult = (result: ObjectResult) => {
-    inFlight.delete(result.key);
-    results.push(result);
-    doneBytes += sizeOf.get(result.key) ?? 0;
-    doneRows += result.rows;
-    options.onResult?.(result);
-    progress();
-  };
+  let stopping = false;
 
-  const concurrency = options.concurrency ?? availableParallelism();
-  if (concurrency <= 1 || objects.length <= 1) {
-    // Loaded only here: with worker threads the pipeline runs in them, and the main thread starts them sooner
-    // without loading it.
-    const { convertObject } = await import('./object.js');
-    for (const object of objects) {
-      if (options.signal?.aborted) break;
-      onResult(
-        await convertObject({
-          source,
-          dest,
-          object,
-          options: convertOptions,
-          signal: options.signal,
-          onProgress: (tick) => onTick(object.key, tick),
-        }),
-      );
-    }
-  } else {
-    await runOnWorkers({
-      setup: { src, dst, storage, options: convertOptions },
-      objects,
-      size: concurrency,
-      onProgress: onTick,
-      onResult,
-      signal: options.signal,
+  const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+  const inFlight = Math.max(1, options.inFlight ?? IN_FLIGHT_PER_WORKER * concurrency);
+  const startedLanes = startLanes(convertOptions);
+  const lanes: Lane[] = Array.isArray(startedLanes) ? startedLanes : [await startedLanes];
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+
+  let stopError: unknown;
+  try {
+    await schedule({
+      objects: streamSources(source, dest, { prefixes: options.prefixes }),
+      lanes,
+      inFlight,
+      signal: stop.signal,
+      onStop: () => {
+        stopping = true;
+      },
+      onListed: (object) => {
+        listed++;
+        listedBytes += object.size;
+      },
+      onListingDone: () => {
+        listing = false;
+        options.onPlan?.({ objects: listed, bytes: listedBytes });
+        progress();
+      },
+      onProgress: (object, tick) => {
+        const before = ticks.get(object.key);
+        flightBytes += tick.bytesIn - (before?.bytesIn ?? 0);
+        flightRows += tick.rows - (before?.rows ?? 0);
+        ticks.set(object.key, tick);
+        progress();
+      },
+      onResult: (result, object) => {
+        const before = ticks.get(object.key);
+        if (before) {
+          flightBytes -= before.bytesIn;
+          flightRows -= before.rows;
+          ticks.delete(object.key);
+        }
+        sum.add(result);
+        reportFile?.add(result);
+        doneBytes += object.size;
+        doneRows += result.rows;
+        // Objects aborted because the run is stopping are counted, not announced one by one.
+        if (!stopping) options.onResult?.(result);
+        progress();
+      },
     });
+  } catch (err) {
+    stopError = err;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await Promise.allSettled(lanes.map((l) => l.close()));
   }
 
-  results.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return buildReport({
+  const report = sum.report({
     source: source.root,
     destination: dest.root,
     startedAt,
     seconds: (performance.now() - started) / 1000,
-    results,
   });
+  await reportFile?.finish(report);
+  if (stopError instanceof RunStopError) throw new RunStoppedError(stopError.message, report);
+  if (stopError !== undefined) throw stopError;
+  return report;
 }

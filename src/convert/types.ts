@@ -62,7 +62,13 @@ export interface RunReport {
   readonly bytesOut: number;
   readonly failures: ReadonlyArray<{ readonly key: string; readonly error: string }>;
   readonly warnings: readonly string[];
+  /**
+   * Per-object results, sorted by key. A library run keeps the first `keepResults` (default 10,000) in memory;
+   * the report file (`--report`) holds every one. `failures` is bounded the same way.
+   */
   readonly results: readonly ObjectResult[];
+  /** Results left out of `results` (and failures out of `failures`) to keep memory flat; absent when none. */
+  readonly resultsOmitted?: number;
 }
 
 /** Progress a conversion reports while it streams (bytes of the source read so far, rows written). */

@@ -2,36 +2,39 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openStorage } from '../storage/index.js';
 import { convertObject } from './object.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './pool.js';
+import { RunStopError } from './run-stop.js';
 
-/** One pool thread: converts the objects the main thread sends, one at a time. */
+/**
+ * One pool thread: converts the objects the main thread sends, several at once (the main thread bounds how
+ * many), so one object's waits on storage are another's time to compute.
+ */
 const setup = workerData as WorkerSetup;
 const port = parentPort;
 if (!port) throw new Error('worker-thread must run as a worker');
 
 const source = await openStorage(setup.src, setup.storage);
 const dest = await openStorage(setup.dst, setup.storage);
-let current: AbortController | undefined;
+let controller = new AbortController();
 
 port.on('message', async (message: ToWorker) => {
   if (message.type === 'abort') {
-    current?.abort();
+    controller.abort();
+    controller = new AbortController();
     return;
   }
-  const controller = new AbortController();
-  current = controller;
+  const { id, object } = message;
   try {
     const result = await convertObject({
       source,
       dest,
-      object: message.object,
+      object,
       options: setup.options,
       signal: controller.signal,
-      onProgress: (tick) => port.postMessage({ type: 'progress', key: message.object.key, tick } satisfies FromWorker),
+      onProgress: (tick) => port.postMessage({ type: 'progress', id, tick } satisfies FromWorker),
     });
-    port.postMessage({ type: 'done', result } satisfies FromWorker);
+    port.postMessage({ type: 'done', id, result } satisfies FromWorker);
   } catch (err) {
-    port.postMessage({ type: 'fatal', error: (err as Error).message } satisfies FromWorker);
-  } finally {
-    current = undefined;
+    const type = err instanceof RunStopError ? 'stop' : 'fatal';
+    port.postMessage({ type, id, error: (err as Error).message } satisfies FromWorker);
   }
 });

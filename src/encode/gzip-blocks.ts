@@ -5,19 +5,26 @@ import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 
 /** Rows are assembled as bytes in blocks this big and handed to zlib whole: one small write per row is ~8× slower. */
 const BLOCK_BYTES = 1 << 20;
+/**
+ * The first block is small and each next one twice as big, up to BLOCK_BYTES: a small object then allocates
+ * 64 KiB instead of 2 MiB, whose churn made garbage collection a third of a small object's time.
+ */
+const FIRST_BLOCK_BYTES = 64 * 1024;
+/** zlib's output chunk: small objects never fill 256 KiB, big ones are not slowed by 64 KiB (measured). */
+const GZIP_CHUNK_BYTES = 64 * 1024;
 
 /**
  * A byte block that text encoders fill in place (`block`, `pos`), handed to gzip whole when full. zlib works on
  * the thread pool, so compression overlaps with building the next block.
  */
 export class GzipBlocks {
-  block = Buffer.allocUnsafe(BLOCK_BYTES);
+  block = Buffer.allocUnsafe(FIRST_BLOCK_BYTES);
   pos = 0;
   private readonly gzip: Gzip;
   private readonly done: Promise<void>;
 
   constructor(out: Writable, options: ZlibOptions) {
-    this.gzip = createGzip({ chunkSize: 256 * 1024, ...options });
+    this.gzip = createGzip({ chunkSize: GZIP_CHUNK_BYTES, ...options });
     this.gzip.pipe(out);
     this.done = finished(out);
     this.done.catch(() => {}); // observed in finish(); avoids an unhandled rejection when an error comes first
@@ -30,17 +37,17 @@ export class GzipBlocks {
     if (bytes > this.block.length) this.block = Buffer.allocUnsafe(bytes);
   }
 
-  private async flush(): Promise<void> {
+  private async flush(last = false): Promise<void> {
     if (this.pos === 0) return;
     const full = this.block.subarray(0, this.pos);
-    this.block = Buffer.allocUnsafe(BLOCK_BYTES);
+    this.block = last ? Buffer.alloc(0) : Buffer.allocUnsafe(Math.min(this.block.length * 2, BLOCK_BYTES));
     this.pos = 0;
     if (!this.gzip.write(full)) await once(this.gzip, 'drain');
   }
 
   /** Compresses what is left, ends the gzip stream and waits until the output has taken every byte. */
   async finish(): Promise<void> {
-    await this.flush();
+    await this.flush(true);
     this.gzip.end();
     await this.done;
   }

@@ -36,7 +36,7 @@ export class LocalStorage implements Storage {
       // Walk the folder the prefix names (its part up to the last `/`); the rest filters names.
       const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
       const start = folder === '' ? this.dir : this.path(folder.slice(0, -1));
-      for (const path of await walk(start)) {
+      for await (const path of walk(start)) {
         const key = segmentsToKey(relative(this.dir, path).split(sep));
         if (!key.startsWith(prefix)) continue;
         const info = await this.stat(key, path);
@@ -57,8 +57,10 @@ export class LocalStorage implements Storage {
   }
 
   /** Local files are read as they are now; `etag` (size + mtime) is not checked. */
-  async openRead(key: string, _options?: ReadOptions): Promise<Readable> {
-    const stream = createReadStream(this.path(key), { highWaterMark: 256 * 1024 });
+  async openRead(key: string, options?: ReadOptions): Promise<Readable> {
+    // A small file is read with a buffer its size (+1 to see the end in the same read), not 256 KiB.
+    const highWaterMark = Math.min(256 * 1024, Math.max(16 * 1024, (options?.size ?? Number.POSITIVE_INFINITY) + 1));
+    const stream = createReadStream(this.path(key), { highWaterMark });
     // Surface a missing file as a rejected promise rather than a later stream error.
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -122,23 +124,22 @@ export class LocalStorage implements Storage {
   }
 }
 
-async function walk(dir: string): Promise<string[]> {
+/** Files under `dir` in key order, yielded as found: a run starts converting before the walk ends. */
+async function* walk(dir: string): AsyncGenerator<string> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
     throw err;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const files: string[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith(TEMP_PREFIX)) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await walk(path)));
-    else if (entry.isFile()) files.push(path);
+    if (entry.isDirectory()) yield* walk(path);
+    else if (entry.isFile()) yield path;
   }
-  return files;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -53,6 +53,8 @@ export interface Storage {
 export interface ReadOptions {
   /** The version listed (ObjectInfo.etag). */
   readonly etag?: string;
+  /** The size listed (ObjectInfo.size): lets a small object be read with a small buffer. */
+  readonly size?: number;
 }
 
 export interface StorageOptions {

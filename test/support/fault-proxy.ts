@@ -15,6 +15,8 @@ export interface FaultSchedule {
   readonly cutRate?: number;
   /** Share of object GETs whose body stops after some bytes while the connection stays open, 0..1. */
   readonly stallRate?: number;
+  /** Latency added to every request before it is forwarded (a far-away endpoint), in ms. */
+  readonly delayMs?: number;
 }
 
 export interface FaultCounts {
@@ -25,6 +27,9 @@ export interface FaultCounts {
   slowDowns: number;
   cuts: number;
   stalls: number;
+  /** Object GETs being answered right now, and the most at any one time (shows reads overlapping). */
+  objectGetsOpen: number;
+  mostObjectGetsOpen: number;
 }
 
 export interface FaultProxy {
@@ -73,7 +78,16 @@ interface Decision {
 export async function startFaultProxy(target: string, initial: FaultSchedule): Promise<FaultProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const counts: FaultCounts = { requests: 0, objectGets: 0, multipartStarts: 0, slowDowns: 0, cuts: 0, stalls: 0 };
+  const counts: FaultCounts = {
+    requests: 0,
+    objectGets: 0,
+    multipartStarts: 0,
+    slowDowns: 0,
+    cuts: 0,
+    stalls: 0,
+    objectGetsOpen: 0,
+    mostObjectGetsOpen: 0,
+  };
   const sockets = new Set<Socket>();
   let schedule = initial;
   let random = seededRandom(initial.seed);
@@ -92,9 +106,21 @@ export async function startFaultProxy(target: string, initial: FaultSchedule): P
     counts.requests += 1;
     for (const listener of listeners) listener(req.method ?? '', req.url ?? '');
     const objectGet = isObjectGet(req);
-    if (objectGet) counts.objectGets += 1;
+    if (objectGet) {
+      counts.objectGets += 1;
+      counts.objectGetsOpen += 1;
+      counts.mostObjectGetsOpen = Math.max(counts.mostObjectGetsOpen, counts.objectGetsOpen);
+      res.once('close', () => {
+        counts.objectGetsOpen -= 1;
+      });
+    }
     if (req.method === 'POST' && /[?&]uploads(=|&|$)/.test(req.url ?? '')) counts.multipartStarts += 1;
     const decision = decide();
+    const delay = schedule.delayMs ?? 0;
+    if (delay > 0) setTimeout(() => answer(req, res, objectGet, decision), delay);
+    else answer(req, res, objectGet, decision);
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse, objectGet: boolean, decision: Decision) => {
     if (decision.slowDown) {
       counts.slowDowns += 1;
       req.resume();
@@ -117,7 +143,7 @@ export async function startFaultProxy(target: string, initial: FaultSchedule): P
     );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
-  });
+  };
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

@@ -36,9 +36,21 @@ export interface S3TestServer {
   putObject(bucket: string, key: string, body: string | Buffer, metadata?: Record<string, string>): Promise<void>;
   /** Multipart uploads still open in the bucket, through the ListMultipartUploads API. */
   listMultipartUploads(bucket: string): Promise<OpenUpload[]>;
-  /** From now on, every request on this bucket is answered 403 AccessDenied. */
-  denyAccess(bucket: string): void;
+  /**
+   * From now on, every request on this bucket is answered 403 AccessDenied — or only the requests `refusal`
+   * picks (methods, keys), with another error code (e.g. InvalidAccessKeyId for rejected credentials).
+   */
+  denyAccess(bucket: string, refusal?: Refusal): void;
   stop(): Promise<void>;
+}
+
+export interface Refusal {
+  /** Only these HTTP methods (e.g. PUT and POST: writes refused, reads and deletes allowed). */
+  readonly methods?: readonly string[];
+  /** Only keys matching this. */
+  readonly keys?: RegExp;
+  /** The S3 error code answered (default AccessDenied, status 403). */
+  readonly code?: string;
 }
 
 interface StoredUpload {
@@ -141,17 +153,24 @@ export async function startS3Server(): Promise<S3TestServer> {
   const S3Store = await loadFauxqsS3Store();
   const s3Store = new S3Store();
   Object.assign(s3Store, { listObjects: listInKeyOrder(s3Store) });
-  const denied = new Set<string>();
+  const denied = new Map<string, Refusal>();
   const app = buildApp({ logger: false, stores: { s3Store } as never });
 
   app.addHook('onRequest', async (request, reply) => {
     const url = new URL(request.url, 'http://localhost');
     const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
-    if (denied.has(bucket)) {
+    const refusal = denied.get(bucket);
+    const key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'));
+    if (
+      refusal &&
+      (!refusal.methods || refusal.methods.includes(request.method)) &&
+      (!refusal.keys || refusal.keys.test(key))
+    ) {
+      const code = refusal.code ?? 'AccessDenied';
       return reply
         .status(403)
         .header('content-type', 'application/xml')
-        .send(errorXml('AccessDenied', 'Access Denied', bucket));
+        .send(errorXml(code, code === 'AccessDenied' ? 'Access Denied' : code, bucket));
     }
     const isBucketPath = /^\/[^/]+\/?$/.test(url.pathname);
     if (request.method === 'GET' && isBucketPath && url.searchParams.has('uploads')) {
@@ -194,8 +213,8 @@ export async function startS3Server(): Promise<S3TestServer> {
       const response = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
       return (response.Uploads ?? []).map((upload) => ({ key: upload.Key ?? '', uploadId: upload.UploadId ?? '' }));
     },
-    denyAccess(bucket) {
-      denied.add(bucket);
+    denyAccess(bucket, refusal = {}) {
+      denied.set(bucket, refusal);
     },
     async stop() {
       client.destroy();

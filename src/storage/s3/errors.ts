@@ -125,3 +125,16 @@ export function toS3AccessError(err: unknown, where: string): S3AccessError {
   if (err instanceof S3AccessError) return err;
   return new S3AccessError(where, classifyS3Error(err), describeS3Error(err, where), err);
 }
+
+/**
+ * True when an error will fail every other object of the run the same way, so the run should stop at once.
+ * Access denied is per object when reading a source (one key may be refused, e.g. its KMS key), but writing
+ * (or checking markers) on the destination is the same prefix for every object: refused once, refused always.
+ */
+export function doomsEveryObject(err: unknown, side: 'source' | 'destination'): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if (!(err instanceof S3AccessError) && !('$metadata' in err) && !('code' in err) && !('name' in err)) return false;
+  const kind = classifyS3Error(err);
+  if (kind === 'other' || kind === 'aborted') return false;
+  return FATAL_KINDS.has(kind) || (kind === 'access-denied' && side === 'destination');
+}

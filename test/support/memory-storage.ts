@@ -1,0 +1,103 @@
+/**
+ * Storages held in memory, for runs whose listing or writes a test (or benchmark) must control: list() can be
+ * made to wait between pages, and the discarding destination keeps nothing, so a run over hundreds of
+ * thousands of objects measures the converter rather than the store.
+ */
+import { Readable, Writable } from 'node:stream';
+import type { AtomicWrite, ListOptions, ObjectInfo, Storage } from '../../src/storage/types.js';
+
+/** A source of objects: `body(key)` is asked for on each read, so bodies need not all be held. */
+export class MemorySource implements Storage {
+  readonly root = 'memory://source';
+
+  constructor(
+    private readonly objects: () => AsyncIterable<ObjectInfo> | Iterable<ObjectInfo>,
+    private readonly body: (key: string) => Buffer,
+  ) {}
+
+  async *list(_options?: ListOptions): AsyncIterable<ObjectInfo> {
+    yield* this.objects();
+  }
+
+  async openRead(key: string): Promise<Readable> {
+    return Readable.from([this.body(key)], { objectMode: false });
+  }
+
+  async readSmall(key: string): Promise<Buffer | undefined> {
+    return this.body(key);
+  }
+
+  async exists(): Promise<boolean> {
+    return true;
+  }
+
+  async remove(): Promise<void> {}
+
+  writeAtomic(): AtomicWrite {
+    throw new Error('the source is read-only');
+  }
+
+  async writeSmall(): Promise<void> {
+    throw new Error('the source is read-only');
+  }
+}
+
+/** A destination that counts what reaches it and keeps only the keys committed (or nothing with `keep: false`). */
+export class MemoryDestination implements Storage {
+  readonly root = 'memory://destination';
+  readonly committed = new Map<string, Buffer>();
+  writes = 0;
+  bytes = 0;
+
+  constructor(private readonly keep = true) {}
+
+  async *list(): AsyncIterable<ObjectInfo> {}
+
+  async openRead(key: string): Promise<Readable> {
+    const body = this.committed.get(key);
+    if (!body) throw new Error(`${key}: no such object`);
+    return Readable.from([body]);
+  }
+
+  async readSmall(key: string): Promise<Buffer | undefined> {
+    return this.committed.get(key);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.committed.has(key);
+  }
+
+  async remove(key: string): Promise<void> {
+    this.committed.delete(key);
+  }
+
+  writeAtomic(key: string): AtomicWrite {
+    const chunks: Buffer[] = [];
+    const stream = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        this.bytes += chunk.length;
+        if (this.keep) chunks.push(chunk);
+        callback();
+      },
+    });
+    let done = false;
+    return {
+      stream,
+      commit: async () => {
+        if (!stream.writableFinished) await new Promise((resolve) => stream.once('finish', resolve));
+        done = true;
+        this.writes++;
+        if (this.keep) this.committed.set(key, Buffer.concat(chunks));
+      },
+      abort: async () => {
+        if (!done) stream.destroy();
+      },
+    };
+  }
+
+  async writeSmall(key: string, body: string | Buffer): Promise<void> {
+    this.writes++;
+    this.bytes += Buffer.byteLength(body);
+    if (this.keep) this.committed.set(key, Buffer.from(body));
+  }
+}
