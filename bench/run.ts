@@ -5,6 +5,7 @@
  *   bench/s3.ts       S3→S3 on a loopback S3 server vs local→local
  *   bench/hunt.ts     hunts on the 4M-event set vs DuckDB alone, over a raw stash vs convert, peak memory
  *   bench/hostile.ts  one gzip object holding a 400 MB line: fails fast in bounded memory
+ *   bench/scale.ts    20,000 small objects vs one; simulated 20k/200k-object runs; S3 with 40 ms round trips
  * Run one alone with `node --import tsx bench/<name>.ts`.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ const benches = [
   ['bench/s3.ts', 'bench/data/in'],
   ['bench/hunt.ts'],
   ['bench/hostile.ts'],
+  ['bench/scale.ts'],
 ];
 let failed = 0;
 for (const [script, ...args] of benches) {

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync, readFile as readFileCallback } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { decodeSegment, isEncodedName, keyToSegments, segmentsToKey, TEMP_PREFIX } from './key-names.js';
 import type { AtomicWrite, ListOptions, ObjectInfo, ReadOptions, Storage, WriteOptions } from './types.js';
+
+/** fs.promises.readFile goes through a FileHandle: the callback form costs a small object noticeably less. */
+const readFile = promisify(readFileCallback);
+
+const MAX_REMEMBERED_FOLDERS = 10_000;
 
 /**
  * A folder on the local disk (or a single file, when `onlyFile` names it). Keys are names, never paths: each
@@ -15,6 +21,8 @@ export class LocalStorage implements Storage {
   readonly root: string;
   /** The key of the single file, when the storage is one file. */
   private readonly onlyKey: string | undefined;
+  /** Folders this storage has made: a run writes thousands of objects into a few hundred folders. */
+  private readonly madeFolders = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -89,8 +97,12 @@ export class LocalStorage implements Storage {
   writeAtomic(key: string, _options?: WriteOptions): AtomicWrite {
     const finalPath = this.path(key);
     const tempPath = tempPathFor(finalPath);
-    // Synchronous mkdir keeps this a plain fs stream (one call per output, negligible).
-    mkdirSync(dirname(finalPath), { recursive: true });
+    // Synchronous mkdir keeps this a plain fs stream (once per folder).
+    const folder = dirname(finalPath);
+    if (!this.madeFolders.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      this.remember(folder);
+    }
     const stream = createWriteStream(tempPath, { highWaterMark: 1024 * 1024 });
     let settled = false;
     return {
@@ -111,10 +123,19 @@ export class LocalStorage implements Storage {
 
   async writeSmall(key: string, body: string | Buffer, _options?: WriteOptions): Promise<void> {
     const finalPath = this.path(key);
-    await mkdir(dirname(finalPath), { recursive: true });
+    const folder = dirname(finalPath);
+    if (!this.madeFolders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.remember(folder);
+    }
     const tempPath = tempPathFor(finalPath);
     await writeFile(tempPath, body);
     await rename(tempPath, finalPath);
+  }
+
+  private remember(folder: string): void {
+    if (this.madeFolders.size >= MAX_REMEMBERED_FOLDERS) this.madeFolders.clear();
+    this.madeFolders.add(folder);
   }
 
   /** The one place a key becomes a path: always inside `dir`, whatever the key holds. */
@@ -146,6 +167,10 @@ function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
 }
 
+/** Unique per process (random) and per write (a counter): no random bytes drawn per object. */
+const TEMP_TAG = randomBytes(4).toString('hex');
+let tempCount = 0;
+
 function tempPathFor(finalPath: string): string {
-  return join(dirname(finalPath), `${TEMP_PREFIX}${basename(finalPath)}.${randomBytes(4).toString('hex')}`);
+  return join(dirname(finalPath), `${TEMP_PREFIX}${basename(finalPath)}.${TEMP_TAG}${(tempCount++).toString(36)}`);
 }
