@@ -125,12 +125,17 @@ function huntSection(h: HuntSection, renderer: PlotRenderer, first: number | nul
 ${heading}
 <p class="ranking">Ranked by ${escapeHtml(h.ranking)}</p>
 <div class="table-wrap"><table>
-<thead><tr><th class="rank">#</th>${activityHead}${columns.map((c) => `<th>${escapeHtml(c.name)}</th>`).join('')}</tr></thead>
+<thead><tr><th class="rank">#</th>${activityHead}${columns.map((c) => `<th>${columnHeading(c.name)}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table></div>
 ${h.more ? `<p class="note">The top ${h.findings.length} are shown; <code>flowlake hunt ${escapeHtml(h.name)} … --limit 0</code> lists every finding.</p>` : ''}
 </section>`;
+}
+
+/** The column's own name (as in `--format json`), free to wrap after its underscores so wide tables fit. */
+function columnHeading(name: string): string {
+  return escapeHtml(name).replaceAll('_', '_<wbr>');
 }
 
 function findingsWords(h: HuntSection): string {
