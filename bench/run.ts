@@ -6,6 +6,7 @@
  *   bench/hunt.ts     hunts on the 4M-event set vs DuckDB alone, over a raw stash vs convert, peak memory
  *   bench/hostile.ts  one gzip object holding a 400 MB line: fails fast in bounded memory
  *   bench/scale.ts    20,000 small objects vs one; simulated 20k/200k-object runs; S3 with 40 ms round trips
+ *   bench/report.ts   the report page over the same set vs the hunts it contains; its size
  * Run one alone with `node --import tsx bench/<name>.ts`.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ const benches = [
   ['bench/hunt.ts'],
   ['bench/hostile.ts'],
   ['bench/scale.ts'],
+  ['bench/report.ts'],
 ];
 let failed = 0;
 for (const [script, ...args] of benches) {

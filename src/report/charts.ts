@@ -98,14 +98,9 @@ export function coverageChart(map: CoverageMap): Plot.PlotOptions {
 }
 
 /** A finding's activity as a small step area over the whole span of the report (so findings compare). */
-export function sparklineChart(
-  series: ActivitySeries,
-  measure: 'bytes' | 'flows',
-  first: number,
-  last: number,
-): Plot.PlotOptions {
+export function sparklineChart(series: ActivitySeries, first: number, last: number): Plot.PlotOptions {
   const seconds = series.grain.seconds;
-  const values = new Map(series.points.map((p) => [p.t, p[measure]]));
+  const values = new Map(series.points.map((p) => [p.t, p.value]));
   const starts = bucketStarts(first, last, seconds);
   // One more bucket closes the last step.
   const data = [...starts, starts[starts.length - 1] + seconds].map((t) => ({ t: date(t), value: values.get(t) ?? 0 }));

@@ -79,5 +79,7 @@ export interface HuntSection {
 
 export interface ActivitySeries {
   readonly grain: Grain;
-  readonly points: readonly { t: number; flows: number; bytes: number }[];
+  readonly measure: 'flows' | 'bytes';
+  /** Buckets (epoch s) where the finding had activity, with its flows or bytes there. */
+  readonly points: readonly { t: number; value: number }[];
 }

@@ -79,7 +79,7 @@ export async function gatherReport(session: ReportSession, options: GatherOption
     const findings = result.rows.slice(0, limit);
     const ctx = session.context(huntOptions);
     for (const finding of findings)
-      requests.push({ section: hunts.length, request: { hunt: hunt.name, finding, ctx } });
+      requests.push({ section: hunts.length, request: { hunt: hunt.name, finding, ctx, measure: metric } });
     hunts.push({ ...base, columns: result.columns, findings, more: result.rows.length > limit, metric, activity: [] });
   }
 
@@ -117,6 +117,24 @@ function empty(metric: 'flows' | 'bytes') {
 
 function kindOf(name: string): HuntKind {
   return ALERT_HUNTS.has(name) ? 'alert' : 'context';
+}
+
+/**
+ * The hunt runs a full report makes over flows with these columns, as `session.hunt` arguments: each hunt of
+ * the page, and `talkers --by port` for the ports chart. The benchmark runs exactly these to compare.
+ */
+export function reportHuntRuns(
+  columns: ReadonlySet<string>,
+  options: Pick<GatherOptions, 'ioc' | 'findings'> = {},
+): { name: string; options: HuntOptions; limit: number }[] {
+  const runnable = (h: HuntDefinition) =>
+    missingColumns(h, (c) => columns.has(c)).length === 0 && (!h.needsIoc || options.ioc);
+  const runs = reportHunts({})
+    .filter(runnable)
+    .map((h) => ({ name: h.name, options: {}, limit: (options.findings ?? DEFAULT_FINDINGS) + 1 }));
+  const talkers = HUNTS.find((h) => h.name === 'talkers');
+  if (talkers && runnable(talkers)) runs.push({ name: 'talkers', options: { by: 'port' }, limit: TOP_BARS });
+  return runs;
 }
 
 function reportHunts(options: GatherOptions): HuntDefinition[] {

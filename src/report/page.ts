@@ -116,7 +116,7 @@ function huntSection(h: HuntSection, renderer: PlotRenderer, first: number | nul
     const series = h.activity[i];
     const spark =
       grain && first !== null && last !== null
-        ? `<td class="spark">${series ? renderer.render(sparklineChart(series, h.metric, first, last)) : '—'}</td>`
+        ? `<td class="spark">${series ? renderer.render(sparklineChart(series, first, last)) : '—'}</td>`
         : '';
     const cells = columns.map((c) => cell(c.name, c.type, f[c.name])).join('');
     return `<tr><td class="rank">${i + 1}</td>${spark}${cells}</tr>`;

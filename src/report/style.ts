@@ -51,8 +51,13 @@ footer { margin-top: 20px; border-top: 1px solid var(--line); padding-top: 6px; 
   body { padding: 0; font-size: 10pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   nav.glance a { border-color: #999; }
+  /* Tables fit the paper: cells wrap, sparklines shrink, no horizontal scrolling to lose columns to. */
   .table-wrap { overflow: visible; }
-  table { width: 100%; font-size: 8.5pt; }
+  table { width: 100%; font-size: 7.5pt; }
+  th, td { padding: 1px 4px 1px 0; white-space: normal; max-width: none; overflow-wrap: break-word; }
+  td.short, td.time, td.num { white-space: normal; }
+  td.spark { width: 104px; min-width: 104px; }
+  td.spark svg { width: 100px; height: auto; }
   tr, figure.chart, section.hunt.none, section.hunt.skipped { break-inside: avoid; }
   thead { display: table-header-group; }
   h2 { break-after: avoid; }

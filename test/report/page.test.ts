@@ -46,7 +46,7 @@ describe('the report over a fixture estate', () => {
     assert.ok(activity);
     const minerFlows = flows.filter((f) => f.srcaddr === MINER.address);
     assert.equal(
-      activity.points.reduce((n, p) => n + p.flows, 0),
+      activity.points.reduce((n, p) => n + p.value, 0),
       minerFlows.length,
     );
     // One flow every five minutes: every five-minute bucket of the twelve hours has one.
