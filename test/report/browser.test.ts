@@ -49,7 +49,7 @@ describe('the report page in headless Chromium', () => {
       // The planted miner: the first mining finding; its row, address and activity chart visible without scrolling.
       const row = page.locator('#hunt-mining tbody tr').first();
       const address = row.locator('td', { hasText: PLANTED.miner.address });
-      assert.equal(await address.innerText(), PLANTED.miner.address);
+      assert.equal(await address.textContent(), PLANTED.miner.address);
       for (const box of [
         await row.boundingBox(),
         await address.boundingBox(),
