@@ -1,3 +1,4 @@
+import { LIST_LIMIT } from '../hunt/dialect.js';
 import { VERSION } from '../version.js';
 import { barChart, coverageChart, grainWords, sparklineChart, timelineChart } from './charts.js';
 import type { HuntSection, ReportData, Totals } from './data.js';
@@ -164,7 +165,9 @@ function cell(name: string, type: string, value: JsonValue | undefined): string 
   // Distinct lists (ports, pools) arrive comma-joined: the first few, then how many more.
   const items = text.split(',');
   if (items.length > LIST_ITEMS) {
-    const shown = `${items.slice(0, LIST_ITEMS - 1).join(', ')}, … (${formatCount(items.length)} in all)`;
+    // Hunts cut their lists at LIST_LIMIT values: a full list may stand for more.
+    const count = items.length < LIST_LIMIT ? `${formatCount(items.length)} in all` : `${LIST_LIMIT} or more`;
+    const shown = `${items.slice(0, LIST_ITEMS - 1).join(', ')}, … (${count})`;
     return `<td title="${escapeHtml(clip(items.join(', '), TITLE_TEXT))}">${escapeHtml(shown)}</td>`;
   }
   const joined = items.join(', ');
