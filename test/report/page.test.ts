@@ -144,3 +144,56 @@ describe('writing the page', () => {
     assert.equal(existsSync(join(dir, 'missing')), false);
   });
 });
+
+describe('the page from plain data', () => {
+  const base: ReportData = {
+    source: 'plain data',
+    generatedAt: '2020-02-02T00:00:00.000Z',
+    totals: {
+      records: 10,
+      bytes: 2048,
+      accepted: 9,
+      rejected: 1,
+      nodata: 0,
+      skipdata: 0,
+      interfaces: 1,
+      firstStart: 1_580_515_200,
+      lastStart: 1_580_518_800,
+    },
+    timeline: null,
+    topTalkers: [],
+    topPorts: [],
+    coverage: null,
+    hunts: [],
+  };
+  const section = (findings: ReportData['hunts'][number]['findings']): ReportData['hunts'][number] => ({
+    name: 'egress',
+    summary: 'what left',
+    ranking: 'bytes',
+    kind: 'context',
+    columns: Object.keys(findings[0]).map((name) => ({ name, type: name === 'bytes' ? 'HUGEINT' : 'VARCHAR' })),
+    findings,
+    more: false,
+    metric: 'bytes',
+    activity: findings.map(() => null),
+  });
+
+  it('shows the head of long lists with their count, or that the hunt cut them', () => {
+    const cut = Array.from({ length: 20 }, (_, i) => String(1000 + i)).join(',');
+    const html = buildPage({ ...base, hunts: [section([{ ports: cut, pools: 'a,b,c,d,e', bytes: 3 * 1024 ** 2 }])] });
+    assert.match(html, /1000, 1001, … \(20 or more\)/);
+    assert.match(html, /a, b, … \(5 in all\)/);
+    assert.match(html, /title="3,145,728 bytes">3\.0 MiB</);
+  });
+
+  it('draws no chart where a finding has no activity, and no overview without its data', () => {
+    const findings = [
+      { srcaddr: '10.0.0.1', bytes: null },
+      { srcaddr: '10.0.0.2', bytes: 5 },
+    ];
+    const html = buildPage({ ...base, hunts: [section(findings)] });
+    assert.doesNotMatch(html, /<svg/);
+    assert.doesNotMatch(html, /id="overview"/);
+    assert.match(html, /<td class="null">—<\/td>/);
+  });
+});
