@@ -49,11 +49,20 @@ export async function mainThreadLane(source: Storage, dest: Storage, options: Co
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(`./worker-thread${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
 
-function startWorker(setup: WorkerSetup): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: setup });
+/**
+ * For runs of many small objects a worker's young generation is capped: with dozens of objects in flight, each
+ * one's buffers survive a scavenge or two, and V8 grows the young generation to its maximum in every worker
+ * (~300 MiB for the process on the 20,000-object bench, ~250 MiB capped). Big objects keep V8's default: the
+ * cap cost the CSV bench 6–8% (docs/decisions.md, "Scale").
+ */
+const SMALL_OBJECTS_YOUNG_GENERATION_MIB = 24;
+
+function startWorker(setup: WorkerSetup, smallObjects: boolean): Worker {
+  const resourceLimits = smallObjects ? { maxYoungGenerationSizeMb: SMALL_OBJECTS_YOUNG_GENERATION_MIB } : undefined;
+  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: setup, resourceLimits });
   // Node 20 does not carry `--import tsx` into workers: register tsx inside the worker first.
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: setup });
+  return new Worker(bootstrap, { eval: true, workerData: setup, resourceLimits });
 }
 
 /**
@@ -73,13 +82,13 @@ interface Pending {
 }
 
 /** `size` worker threads, each one lane. Threads keep their own S3 clients and zlib streams. */
-export function workerLanes(setup: WorkerSetup, size: number): Lane[] {
+export function workerLanes(setup: WorkerSetup, size: number, smallObjects = false): Lane[] {
   if (size >= availableParallelism()) compileOnTheWorkersOwnThreads();
-  return Array.from({ length: size }, () => workerLane(setup));
+  return Array.from({ length: size }, () => workerLane(setup, smallObjects));
 }
 
-function workerLane(setup: WorkerSetup): Lane {
-  const worker = startWorker(setup);
+function workerLane(setup: WorkerSetup, smallObjects: boolean): Lane {
+  const worker = startWorker(setup, smallObjects);
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let broken: Error | undefined;

@@ -15,6 +15,9 @@ import {
   type RunReport,
 } from './types.js';
 
+/** A run whose first listed object is smaller than this is taken for a run of many small objects. */
+const SMALL_OBJECT_BYTES = 1024 * 1024;
+
 /** Objects in flight per CPU worker by default: enough to hide ~50 ms storage round trips (docs/decisions.md). */
 export const IN_FLIGHT_PER_WORKER = 32;
 
@@ -91,11 +94,11 @@ export async function convert(src: string, dst: string, options: RunOptions = {}
   const source = await openStorage(src, storage);
   const dest = await openStorage(dst, storage);
   try {
-    return await runOver(source, dest, options, (convertOptions) => {
+    return await runOver(source, dest, options, async (convertOptions, first) => {
       const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
       return concurrency <= 1
-        ? mainThreadLane(source, dest, convertOptions)
-        : workerLanes({ src, dst, storage, options: convertOptions }, concurrency);
+        ? [await mainThreadLane(source, dest, convertOptions)]
+        : workerLanes({ src, dst, storage, options: convertOptions }, concurrency, first.size < SMALL_OBJECT_BYTES);
     });
   } finally {
     await Promise.allSettled([source.close?.(), dest.close?.()]);
@@ -107,16 +110,16 @@ export async function convert(src: string, dst: string, options: RunOptions = {}
  * this thread — worker threads could not share the caller's objects — with `inFlight` of them at once.
  */
 export async function convertBetween(source: Storage, dest: Storage, options: RunOptions = {}): Promise<RunReport> {
-  return runOver(source, dest, { ...options, concurrency: 1 }, (convertOptions) =>
-    mainThreadLane(source, dest, convertOptions),
-  );
+  return runOver(source, dest, { ...options, concurrency: 1 }, async (convertOptions) => [
+    await mainThreadLane(source, dest, convertOptions),
+  ]);
 }
 
 async function runOver(
   source: Storage,
   dest: Storage,
   options: RunOptions,
-  startLanes: (options: ConvertOptions) => Promise<Lane> | Lane[],
+  startLanes: (options: ConvertOptions, first: ObjectInfo) => Promise<Lane[]>,
 ): Promise<RunReport> {
   const startedAt = new Date();
   const started = performance.now();
@@ -154,8 +157,7 @@ async function runOver(
 
   const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
   const inFlight = Math.max(1, options.inFlight ?? IN_FLIGHT_PER_WORKER * concurrency);
-  const startedLanes = startLanes(convertOptions);
-  const lanes: Lane[] = Array.isArray(startedLanes) ? startedLanes : [await startedLanes];
+  const lanes: Lane[] = [];
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -165,7 +167,10 @@ async function runOver(
   try {
     await schedule({
       objects: streamSources(source, dest, { prefixes: options.prefixes }),
-      lanes,
+      startLanes: async (first) => {
+        lanes.push(...(await startLanes(convertOptions, first)));
+        return lanes;
+      },
       inFlight,
       signal: stop.signal,
       onStop: () => {

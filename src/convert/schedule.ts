@@ -14,7 +14,8 @@ export const LANE_BYTES = 16 * 1024 * 1024;
 
 export interface ScheduleArgs {
   readonly objects: AsyncIterable<ObjectInfo>;
-  readonly lanes: readonly Lane[];
+  /** Starts the lanes once the first object is listed (a run with nothing to convert starts none). */
+  readonly startLanes: (first: ObjectInfo) => Promise<readonly Lane[]>;
   /** Objects converting at once over all lanes. */
   readonly inFlight: number;
   readonly laneBytes?: number;
@@ -47,8 +48,8 @@ interface LaneState {
 export async function schedule(args: ScheduleArgs): Promise<void> {
   const lookahead = args.lookahead ?? LOOKAHEAD;
   const laneBytes = args.laneBytes ?? LANE_BYTES;
-  const lanes: LaneState[] = args.lanes.map((lane) => ({ lane, count: 0, bytes: 0 }));
-  const perLane = Math.max(1, Math.ceil(args.inFlight / lanes.length));
+  let lanes: LaneState[] = [];
+  let perLane = 1;
   const waiting: ObjectInfo[] = [];
   let listingDone = false;
   let sortedTail = false;
@@ -133,6 +134,17 @@ export async function schedule(args: ScheduleArgs): Promise<void> {
     if (listingDone && !sortedTail) {
       sortedTail = true;
       waiting.sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : 1));
+    }
+    if (lanes.length === 0) {
+      try {
+        lanes = (await args.startLanes(waiting[0])).map((lane) => ({ lane, count: 0, bytes: 0 }));
+      } catch (err) {
+        stop(err);
+        break;
+      }
+      perLane = Math.max(1, Math.ceil(args.inFlight / lanes.length));
+      if (stopped) for (const l of lanes) l.lane.abortAll();
+      continue;
     }
     const lane = inFlight < args.inFlight ? laneFor(waiting[0]) : undefined;
     if (!lane) {
