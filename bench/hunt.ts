@@ -11,23 +11,13 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSampleStash } from '../src/sample/stash.js';
+import { prepareHuntSet } from './lib/hunt-set.js';
 import { measure, sideBySide } from './lib/measure.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 3;
-const DATA = 'bench/data';
-const STASH = join(DATA, 'stash-4m');
-const PARQUET = join(DATA, 'parquet-4m-hive');
-const SCRATCH = join(DATA, 'hunt-scratch');
 const CLI = ['node', 'bin/flowlake.js'];
-
-if (!existsSync(STASH)) {
-  process.stderr.write('writing the 4M-event bench stash (once)…\n');
-  await writeSampleStash(STASH, { objects: 16, events: 250_000, seed: 1 });
-}
-if (!existsSync(PARQUET)) {
-  measure([...CLI, 'convert', STASH, PARQUET, '--to', 'parquet', '--layout', 'hive', '--quiet']);
-}
+const { stash: STASH, parquet: PARQUET } = await prepareHuntSet(CLI);
+const SCRATCH = join('bench/data', 'hunt-scratch');
 mkdirSync(SCRATCH, { recursive: true });
 
 const fmt = (s: number) => `${s.toFixed(2)} s`;

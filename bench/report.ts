@@ -9,26 +9,16 @@
  *
  *   node --import tsx bench/report.ts [--rounds 3]
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSampleStash } from '../src/sample/stash.js';
-import { measure, sideBySide } from './lib/measure.js';
+import { prepareHuntSet } from './lib/hunt-set.js';
+import { sideBySide } from './lib/measure.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 3;
-const DATA = 'bench/data';
-const STASH = join(DATA, 'stash-4m');
-const PARQUET = join(DATA, 'parquet-4m-hive');
-const SCRATCH = join(DATA, 'report-scratch');
-const PAGE = join(SCRATCH, 'report.html');
 const CLI = ['node', 'bin/flowlake.js'];
-
-if (!existsSync(STASH)) {
-  process.stderr.write('writing the 4M-event bench stash (once)…\n');
-  await writeSampleStash(STASH, { objects: 16, events: 250_000, seed: 1 });
-}
-if (!existsSync(PARQUET)) {
-  measure([...CLI, 'convert', STASH, PARQUET, '--to', 'parquet', '--layout', 'hive', '--quiet']);
-}
+const { parquet: PARQUET } = await prepareHuntSet(CLI);
+const SCRATCH = join('bench/data', 'report-scratch');
+const PAGE = join(SCRATCH, 'report.html');
 mkdirSync(SCRATCH, { recursive: true });
 
 const runs = sideBySide(
