@@ -16,10 +16,12 @@ export interface Dialect {
   /** True when the address text lies in the CIDR (an SQL expression giving `a.b.c.d/n` or `x::/n`). */
   inCidr(address: string, cidr: string): string;
   /**
-   * Join condition: the address lies in the CIDR of a row of an address list (`indicator`; locally also its
-   * numeric `low`/`high` bounds, which make the join a range join instead of a test of every pair).
+   * The form of an address that address lists are matched on: locally one 128-bit number (computed once per
+   * distinct address, so the match is a range join on plain columns), on Athena the text itself.
    */
-  inAddressList(address: string, list: string): string;
+  addressKey(address: string): string;
+  /** Join condition: an address key (see addressKey) lies in the CIDR of a row of an address list. */
+  inAddressList(key: string, list: string): string;
   /** Epoch seconds → TIMESTAMP (UTC). */
   timestamp(epochSeconds: string): string;
   /** Epoch seconds rounded down to a multiple of `seconds` (still epoch seconds). */
@@ -59,7 +61,8 @@ export const DUCKDB: Dialect = {
     const literal = /^'([^']*)'$/.exec(cidr);
     return (literal && literalCidrTest(a, literal[1])) ?? `in_cidr(${a}, ${cidr})`;
   },
-  inAddressList: (a, list) => `flowlake_ip_num(${a}) BETWEEN ${list}.low AND ${list}.high`,
+  addressKey: (a) => `flowlake_ip_num(${a})`,
+  inAddressList: (key, list) => `${key} BETWEEN ${list}.low AND ${list}.high`,
   timestamp: (e) => `make_timestamp(CAST(${e} AS BIGINT) * 1000000)`,
   bucket: (e, s) => `(CAST(${e} AS BIGINT) // ${s}) * ${s}`,
   intDiv: (n, d) => `((${n}) // ${d})`,
@@ -89,7 +92,8 @@ export const ATHENA: Dialect = {
     const literal = /^'([^']*)'$/.exec(cidr);
     return literal ? `coalesce(${trinoInLiteralCidr(a, literal[1])}, false)` : trinoInCidr(a, cidr);
   },
-  inAddressList: (a, list) => ATHENA.inCidr(a, `${list}.indicator`),
+  addressKey: (a) => a,
+  inAddressList: (key, list) => ATHENA.inCidr(key, `${list}.indicator`),
   timestamp: (e) => `from_unixtime(${e})`,
   bucket: (e, s) => `((${e} / ${s}) * ${s})`,
   intDiv: (n, d) => `((${n}) / ${d})`,

@@ -18,13 +18,16 @@ export const ioc: HuntDefinition = {
     const dst = destinationAddress(ctx);
     const list = ctx.ioc ?? "(SELECT '203.0.113.0/24' AS indicator)";
     const sql = `WITH addresses AS (
-  SELECT ${src} AS address FROM ${ctx.from} WHERE ${ctx.window}
-  UNION
-  SELECT ${dst} AS address FROM ${ctx.from} WHERE ${ctx.window}
+  SELECT address, ${d.addressKey('address')} AS address_key
+  FROM (
+    SELECT ${src} AS address FROM ${ctx.from} WHERE ${ctx.window}
+    UNION
+    SELECT ${dst} AS address FROM ${ctx.from} WHERE ${ctx.window}
+  ) AS ends
 ),
 matched AS (
   SELECT a.address, min(l.indicator) AS indicator
-  FROM addresses AS a JOIN ${list} AS l ON ${d.inAddressList('a.address', 'l')}
+  FROM addresses AS a JOIN ${list} AS l ON ${d.inAddressList('a.address_key', 'l')}
   GROUP BY a.address
 ),
 touching AS (

@@ -28,8 +28,11 @@ export const mining: HuntDefinition = {
     const listedPools = ctx.ioc
       ? `listed_pools AS (
   SELECT DISTINCT seen.address
-  FROM (SELECT DISTINCT ${dst} AS address FROM ${ctx.from} WHERE ${ctx.window}) AS seen
-  JOIN ${ctx.ioc} AS ioc ON ${d.inAddressList('seen.address', 'ioc')}
+  FROM (
+    SELECT address, ${d.addressKey('address')} AS address_key
+    FROM (SELECT DISTINCT ${dst} AS address FROM ${ctx.from} WHERE ${ctx.window}) AS destinations
+  ) AS seen
+  JOIN ${ctx.ioc} AS ioc ON ${d.inAddressList('seen.address_key', 'ioc')}
 ),
 `
       : '';
