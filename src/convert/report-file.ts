@@ -1,5 +1,6 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import type { ObjectResult, RunReport } from './types.js';
 
@@ -14,6 +15,8 @@ export class ReportFile {
   private readonly failures: SideFile;
 
   constructor(private readonly path: string) {
+    // The report often lives in the destination (`--report out/report.json`), which the run has not made yet.
+    mkdirSync(dirname(path), { recursive: true });
     this.results = new SideFile(`${path}.results.tmp`);
     this.failures = new SideFile(`${path}.failures.tmp`);
   }
@@ -49,9 +52,14 @@ export class ReportFile {
 class SideFile {
   private readonly stream: WriteStream;
   private count = 0;
+  /** A write error is kept and thrown by close(), rather than crashing the run as an unhandled event. */
+  private error: Error | undefined;
 
   constructor(private readonly path: string) {
     this.stream = createWriteStream(path);
+    this.stream.on('error', (err) => {
+      this.error ??= err;
+    });
   }
 
   append(value: unknown): void {
@@ -59,9 +67,11 @@ class SideFile {
   }
 
   async close(): Promise<void> {
-    if (this.stream.writableEnded) return;
-    this.stream.end();
-    await finished(this.stream);
+    if (!this.stream.writableEnded && !this.error) {
+      this.stream.end();
+      await finished(this.stream).catch(() => {});
+    }
+    if (this.error) throw this.error;
   }
 
   async copyTo(out: NodeJS.WritableStream): Promise<void> {

@@ -59,6 +59,21 @@ describe('the flowlake command', () => {
     assert.equal(report.objects.converted, 2);
   });
 
+  it('writes the report inside a destination the run has yet to make (as npm start does)', () => {
+    const stash = tempDir();
+    const dir = tempDir();
+    flowlake('sample', stash, '--objects', '2', '--events', '50');
+    const out = join(dir, 'not', 'yet');
+    const run = flowlake('convert', stash, out, '--report', join(out, 'report.json'), '--quiet');
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
+    assert.equal(report.objects.converted, 2);
+    assert.deepEqual(
+      filesUnder(out).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+  });
+
   it('exits 2 on bad usage', () => {
     assert.equal(flowlake('convert').code, 2);
     assert.equal(flowlake('convert', 'a', 'b', '--to', 'xlsx').code, 2);
