@@ -1,18 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { expandIpv6 } from '../hunt/cidr-sql.js';
 import { QueryInputError } from './errors.js';
+import { readInputFile } from './input-file.js';
 
 /** At most this many entries: lists bigger than any threat feed's IP section mean the wrong file. */
 const MAX_ENTRIES = 1_000_000;
+const MAX_LIST_BYTES = 64 * 2 ** 20;
 
 /**
  * An address list (`--ioc`, `ioc --list`): one IPv4/IPv6 address or CIDR per line, `#` comments, blank lines.
  * Returns CIDRs (a bare address becomes /32 or /128). A malformed line is a usage error naming file and line.
  */
 export async function readAddressList(path: string): Promise<string[]> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new QueryInputError(`${path}: cannot read the address list (${err.code ?? err.message})`);
-  });
+  const text = await readInputFile(path, 'address list', MAX_LIST_BYTES);
   const cidrs: string[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {

@@ -1,5 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { QueryInputError } from './errors.js';
+import { readInputFile } from './input-file.js';
+
+/** describe-network-interfaces output runs to about 2 KB an interface: room for 100,000 of them. */
+const MAX_ENIS_BYTES = 256 * 2 ** 20;
 
 /** One address of one interface, as `aws ec2 describe-network-interfaces` describes it. */
 export interface EniAddress {
@@ -30,9 +33,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
  * one row per address of each interface, so flows can be matched by interface id or by address.
  */
 export async function readEnis(path: string): Promise<EniAddress[]> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new QueryInputError(`${path}: cannot read the interfaces file (${err.code ?? err.message})`);
-  });
+  const text = await readInputFile(path, 'interfaces file', MAX_ENIS_BYTES);
   let doc: unknown;
   try {
     doc = JSON.parse(text);

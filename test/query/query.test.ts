@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { convert } from '../../src/convert/run.js';
@@ -156,6 +156,15 @@ describe('flowlake hunt', () => {
     const wrongHunt = flowlake('hunt', 'scan', out, '--by', 'ip');
     assert.equal(wrongHunt.code, 2);
     assert.match(wrongHunt.stderr, /--by is an option of hunt talkers/);
+  });
+
+  it('refuses an address list too large to be one, before reading it (exit 2)', () => {
+    const huge = join(dir, 'huge.txt');
+    writeFileSync(huge, '');
+    truncateSync(huge, 65 * 2 ** 20);
+    const r = flowlake('hunt', 'ioc', out, '--list', huge);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /huge\.txt: address list of 68,157,440 bytes \(more than 64 MiB\)/);
   });
 
   it('--enis adds the instance, its Name tag, subnet and VPC to each finding', () => {
