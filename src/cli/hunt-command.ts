@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { findHunt, HUNTS } from '../hunt/catalog.js';
 import type { HuntDefinition } from '../hunt/types.js';
+import { addressOrCidr } from '../query/address-list.js';
 import { formatResult, type HuntOptions, type OutputFormat } from '../query/index.js';
 import { addOutputOptions, addSourceOptions, openSource, type SourceFlags } from './flows-options.js';
 import { parsePositiveInt } from './options.js';
@@ -105,7 +106,7 @@ function huntOptions(hunt: HuntDefinition, args: string[], flags: HuntFlags): Hu
   if (hunt.positional) {
     if (args.length === 0) throw new UsageError(`hunt ${hunt.name} needs ${hunt.positional.name}`);
     for (const target of args) {
-      if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(target)) throw new UsageError(`"${target}" is not an address or CIDR`);
+      if (!addressOrCidr(target)) throw new UsageError(`"${target}" is not an address or CIDR`);
     }
   } else if (args.length > 0) {
     throw new UsageError(`hunt ${hunt.name} takes no arguments after the source (got ${args.join(' ')})`);

@@ -17,7 +17,7 @@ export async function readAddressList(path: string): Promise<string[]> {
   for (let i = 0; i < lines.length; i++) {
     const entry = lines[i].replace(/#.*/, '').trim();
     if (entry === '') continue;
-    const cidr = toCidr(entry);
+    const cidr = addressOrCidr(entry);
     if (!cidr) throw new QueryInputError(`${path}:${i + 1}: not an IPv4/IPv6 address or CIDR: "${entry.slice(0, 80)}"`);
     cidrs.push(cidr);
     if (cidrs.length > MAX_ENTRIES) throw new QueryInputError(`${path}: more than ${MAX_ENTRIES} entries`);
@@ -26,7 +26,8 @@ export async function readAddressList(path: string): Promise<string[]> {
   return cidrs;
 }
 
-function toCidr(entry: string): string | undefined {
+/** An IPv4/IPv6 address or CIDR as a CIDR (a bare address becomes /32 or /128); undefined when malformed. */
+export function addressOrCidr(entry: string): string | undefined {
   const [address, bitsText, extra] = entry.split('/');
   if (extra !== undefined) return undefined;
   if (address.includes(':')) {

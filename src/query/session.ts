@@ -3,7 +3,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { convert, type RunProgress } from '../convert/run.js';
 import type { ObjectResult } from '../convert/types.js';
 import { findHunt, HUNTS, missingColumns } from '../hunt/catalog.js';
-import { DUCKDB, duckdbMacros } from '../hunt/dialect.js';
+import { DUCKDB, duckdbMacros, sqlString } from '../hunt/dialect.js';
 import { huntQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
 import { cidrRanges, readAddressList } from './address-list.js';
@@ -13,7 +13,7 @@ import { NoFlowDataError, QueryInputError } from './errors.js';
 import type { QueryResult } from './output.js';
 import { planSource, type SourcePlan } from './source.js';
 import { snakeCase, toJsonValue } from './values.js';
-import { literal, rawRelation, timeWindow, typedColumns } from './view.js';
+import { rawRelation, timeWindow, typedColumns } from './view.js';
 
 export interface FlowsOptions {
   /** Folder of the Parquet cache of stashes (default under the user's cache directory). */
@@ -148,28 +148,28 @@ async function createFlowsView(connection: DuckDBConnection, plan: SourcePlan, w
 
 async function loadAddressList(connection: DuckDBConnection, cidrs: readonly string[]): Promise<void> {
   await connection.run('CREATE TEMP TABLE ioc (indicator VARCHAR, low UHUGEINT, high UHUGEINT)');
-  for (let i = 0; i < cidrs.length; i += 1000) {
-    const values = cidrs
-      .slice(i, i + 1000)
-      .flatMap((c) => cidrRanges(c).map(([low, high]) => `(${literal(c)}, '${low}'::UHUGEINT, '${high}'::UHUGEINT)`));
-    if (values.length === 0) continue;
-    await connection.run(`INSERT INTO ioc VALUES ${values.join(', ')}`);
-  }
+  const rows = cidrs.flatMap((c) =>
+    cidrRanges(c).map(([low, high]) => `(${sqlString(c)}, '${low}'::UHUGEINT, '${high}'::UHUGEINT)`),
+  );
+  await insertRows(connection, 'ioc', rows);
 }
 
-async function loadEnis(connection: DuckDBConnection, rows: readonly EniAddress[]): Promise<void> {
-  const value = (v: string | null) => (v === null ? 'NULL' : literal(v));
+async function loadEnis(connection: DuckDBConnection, enis: readonly EniAddress[]): Promise<void> {
+  const value = (v: string | null) => (v === null ? 'NULL' : sqlString(v));
   await connection.run(
     'CREATE TEMP TABLE enis (interface_id VARCHAR, address VARCHAR, instance_id VARCHAR, name VARCHAR, subnet_id VARCHAR, vpc_id VARCHAR, description VARCHAR)',
   );
+  const rows = enis.map(
+    (r) =>
+      `(${[r.interface_id, r.address, r.instance_id, r.name, r.subnet_id, r.vpc_id, r.description].map(value).join(', ')})`,
+  );
+  await insertRows(connection, 'enis', rows);
+}
+
+/** Inserts VALUES tuples a thousand at a time (one statement per batch keeps each SQL text small). */
+async function insertRows(connection: DuckDBConnection, table: string, rows: readonly string[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 1000) {
-    const values = rows
-      .slice(i, i + 1000)
-      .map(
-        (r) =>
-          `(${[r.interface_id, r.address, r.instance_id, r.name, r.subnet_id, r.vpc_id, r.description].map(value).join(', ')})`,
-      );
-    await connection.run(`INSERT INTO enis VALUES ${values.join(', ')}`);
+    await connection.run(`INSERT INTO ${table} VALUES ${rows.slice(i, i + 1000).join(', ')}`);
   }
 }
 

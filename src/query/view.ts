@@ -1,13 +1,9 @@
 import { fieldByName } from '../formats/fields.js';
+import { sqlString } from '../hunt/dialect.js';
 import type { OutputFileKind } from './source.js';
 
-/** A DuckDB string literal. */
-export function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
 function fileList(files: readonly string[]): string {
-  return `[${files.map(literal).join(', ')}]`;
+  return `[${files.map(sqlString).join(', ')}]`;
 }
 
 /** The raw relation of a set of output files, every column as the files hold it. */

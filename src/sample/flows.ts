@@ -79,17 +79,16 @@ export function flowLine(random: Random, format: FlowFormat, eni: Interface, end
     'flow-direction': inbound ? 'ingress' : 'egress',
     'traffic-path': inbound ? '-' : String(random.int(1, 8)),
   };
+  return formatLine(format, values, status);
+}
+
+/** Fields a NODATA or SKIPDATA record still carries; AWS writes "-" for every flow field of such records. */
+const RECORD_FIELDS = new Set(['version', 'account-id', 'interface-id', 'start', 'end', 'log-status']);
+
+/** A flow-log line of `format` from values by AWS field name ("-" for the ones missing). */
+export function formatLine(format: FlowFormat, values: Readonly<Record<string, string>>, status: string): string {
   return format.fields
-    .map((f) => {
-      // NODATA and SKIPDATA records carry no flow: AWS writes "-" for every flow field.
-      if (
-        status !== 'OK' &&
-        !['version', 'account-id', 'interface-id', 'start', 'end', 'log-status'].includes(f.name)
-      ) {
-        return '-';
-      }
-      return values[f.name] ?? '-';
-    })
+    .map((f) => (status !== 'OK' && !RECORD_FIELDS.has(f.name) ? '-' : (values[f.name] ?? '-')))
     .join(' ');
 }
 

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type FlowFormat, resolveFormat } from '../formats/format.js';
+import { formatLine } from './flows.js';
 import { Random } from './random.js';
 
 /**
@@ -471,13 +472,7 @@ function line(format: FlowFormat, f: Flow): string {
     'pkt-dstaddr': f.pktDst ?? f.dst,
     region: 'us-east-1',
   };
-  return format.fields
-    .map((field) =>
-      status !== 'OK' && !['version', 'account-id', 'interface-id', 'start', 'end', 'log-status'].includes(field.name)
-        ? '-'
-        : (values[field.name] ?? '-'),
-    )
-    .join(' ');
+  return formatLine(format, values, status);
 }
 
 /** Envelopes of up to 500 events, one gzip member each, the way Firehose stores them. */
