@@ -20,9 +20,10 @@ const spent: Record<string, number> = {};
 const add = (phase: string, ms: number) => {
   spent[phase] = (spent[phase] ?? 0) + ms;
 };
-function timed<T>(phase: string, work: Promise<T>): Promise<T> {
+/** Times a call from before it starts: a local storage does its file system work synchronously. */
+function timed<T>(phase: string, call: () => Promise<T>): Promise<T> {
   const started = performance.now();
-  return work.finally(() => add(phase, performance.now() - started));
+  return call().finally(() => add(phase, performance.now() - started));
 }
 
 /** The storage's calls, each timed under a phase name; everything else passes through. */
@@ -30,9 +31,9 @@ function timing(inner: Storage): Storage {
   return {
     root: inner.root,
     list: (o) => inner.list(o),
-    openRead: (k, o) => timed('source open', inner.openRead(k, o)),
-    readSmall: (k) => timed('marker check (read)', inner.readSmall(k)),
-    exists: (k) => timed('marker check (outputs exist)', inner.exists(k)),
+    openRead: (k, o) => timed('source open', () => inner.openRead(k, o)),
+    readSmall: (k) => timed('marker check (read)', () => inner.readSmall(k)),
+    exists: (k) => timed('marker check (outputs exist)', () => inner.exists(k)),
     remove: (k) => inner.remove(k),
     writeAtomic: (k, o) => {
       const started = performance.now();
@@ -40,11 +41,11 @@ function timing(inner: Storage): Storage {
       add('output open (folder, temp file)', performance.now() - started);
       return {
         stream: write.stream,
-        commit: () => timed('output commit (flush, close, rename)', write.commit()),
+        commit: () => timed('output commit (flush, close, rename)', () => write.commit()),
         abort: () => write.abort(),
       };
     },
-    writeSmall: (k, b, o) => timed('marker write (temp file, rename)', inner.writeSmall(k, b, o)),
+    writeSmall: (k, b, o) => timed('marker write (temp file, rename)', () => inner.writeSmall(k, b, o)),
   };
 }
 

@@ -39,6 +39,34 @@ export class ByteSource {
     return this.head[0] ?? Buffer.alloc(0);
   }
 
+  /** Bytes already in memory. */
+  static of(bytes: Buffer): ByteSource {
+    const source = new ByteSource(EMPTY);
+    source.head = [bytes];
+    source.done = true;
+    return source;
+  }
+
+  /**
+   * The whole rest of the stream when it is at most `limit` bytes (read ahead, not consumed), else undefined
+   * with up to `limit` + one chunk read ahead.
+   */
+  async peekWhole(limit: number): Promise<Buffer | undefined> {
+    let have = this.head.reduce((sum, b) => sum + b.length, 0);
+    while (have <= limit && !this.done) {
+      const r = await this.iterator.next();
+      if (r.done) {
+        this.done = true;
+        break;
+      }
+      this.head.push(r.value);
+      have += r.value.length;
+    }
+    if (have > limit) return undefined;
+    if (this.head.length > 1) this.head = [Buffer.concat(this.head)];
+    return this.head[0] ?? Buffer.alloc(0);
+  }
+
   /** Iterates the remaining bytes (peeked ones first). */
   async *chunks(): AsyncGenerator<Buffer> {
     const head = this.head;
@@ -61,3 +89,7 @@ export class ByteSource {
     }
   }
 }
+
+const EMPTY: AsyncIterable<Buffer> = {
+  [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
+};

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { ByteSource } from './byte-source.js';
 import { DecodeError } from './types.js';
 
@@ -48,15 +48,37 @@ function describeZlibError(err: unknown, consumed: number, layerName: string): E
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/**
+ * A small compressed object is gunzipped in one synchronous call when what it holds is small too: a zlib stream
+ * costs a small object more than inflating it (a 256 KiB output buffer, pipes, thread-pool round trips).
+ * Anything else — bigger, a bomb, corrupt or truncated — takes the streaming path, which says what is wrong.
+ */
+const WHOLE_GZIP_BYTES = 64 * 1024;
+const WHOLE_GUNZIPPED_BYTES = 2 * 1024 * 1024;
+
 /** Peels gzip layers (a Firehose-compressed object is gzip around gzip) and returns the inner bytes. */
 export async function unwrapGzipLayers(source: ByteSource): Promise<{ inner: ByteSource; layers: number }> {
   let current = source;
   let layers = 0;
   while (isGzip(await current.peek(2))) {
     layers++;
+    if (layers > 4) throw new DecodeError('more than 4 nested gzip layers');
+    const whole = await current.peekWhole(WHOLE_GZIP_BYTES);
+    const inflated = whole && gunzipWhole(whole);
+    if (inflated) {
+      current = ByteSource.of(inflated);
+      continue;
+    }
     const name = layers === 1 ? 'gzip' : `inner gzip (layer ${layers})`;
     current = new ByteSource(gunzip(current.chunks(), name));
-    if (layers > 4) throw new DecodeError('more than 4 nested gzip layers');
   }
   return { inner: current, layers };
+}
+
+function gunzipWhole(compressed: Buffer): Buffer | undefined {
+  try {
+    return gunzipSync(compressed, { maxOutputLength: WHOLE_GUNZIPPED_BYTES });
+  } catch {
+    return undefined; // the streaming path meets the same bytes and names the problem
+  }
 }

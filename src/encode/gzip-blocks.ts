@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
+import { createGzip, type Gzip, gzipSync, type ZlibOptions } from 'node:zlib';
 
 /** Rows are assembled as bytes in blocks this big and handed to zlib whole: one small write per row is ~8× slower. */
 const BLOCK_BYTES = 1 << 20;
@@ -15,17 +15,21 @@ const GZIP_CHUNK_BYTES = 64 * 1024;
 
 /**
  * A byte block that text encoders fill in place (`block`, `pos`), handed to gzip whole when full. zlib works on
- * the thread pool, so compression overlaps with building the next block.
+ * the thread pool, so compression overlaps with building the next block. An output that never fills its first
+ * block is compressed in one synchronous call instead: no zlib stream, no pipe and no thread-pool round trips,
+ * which cost a small object more than compressing it.
  */
 export class GzipBlocks {
   block = Buffer.allocUnsafe(FIRST_BLOCK_BYTES);
   pos = 0;
-  private readonly gzip: Gzip;
+  /** Made at the first full block. */
+  private gzip: Gzip | undefined;
   private readonly done: Promise<void>;
 
-  constructor(out: Writable, options: ZlibOptions) {
-    this.gzip = createGzip({ chunkSize: GZIP_CHUNK_BYTES, ...options });
-    this.gzip.pipe(out);
+  constructor(
+    private readonly out: Writable,
+    private readonly options: ZlibOptions,
+  ) {
     this.done = finished(out);
     this.done.catch(() => {}); // observed in finish(); avoids an unhandled rejection when an error comes first
   }
@@ -42,13 +46,30 @@ export class GzipBlocks {
     const full = this.block.subarray(0, this.pos);
     this.block = last ? Buffer.alloc(0) : Buffer.allocUnsafe(Math.min(this.block.length * 2, BLOCK_BYTES));
     this.pos = 0;
-    if (!this.gzip.write(full)) await once(this.gzip, 'drain');
+    const gzip = this.stream();
+    if (!gzip.write(full)) await once(gzip, 'drain');
+  }
+
+  private stream(): Gzip {
+    if (!this.gzip) {
+      this.gzip = createGzip({ chunkSize: GZIP_CHUNK_BYTES, ...this.options });
+      this.gzip.pipe(this.out);
+    }
+    return this.gzip;
   }
 
   /** Compresses what is left, ends the gzip stream and waits until the output has taken every byte. */
   async finish(): Promise<void> {
-    await this.flush(true);
-    this.gzip.end();
+    if (this.gzip) {
+      await this.flush(true);
+      this.gzip.end();
+    } else {
+      // write() then end(): what reaches an output is counted at its write() (outputs.ts).
+      this.out.write(gzipSync(this.block.subarray(0, this.pos), this.options));
+      this.out.end();
+      this.block = Buffer.alloc(0);
+      this.pos = 0;
+    }
     await this.done;
   }
 }

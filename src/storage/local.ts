@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readFile as readFileCallback } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import { decodeSegment, isEncodedName, keyToSegments, segmentsToKey, TEMP_PREFIX } from './key-names.js';
+import { readWholeFile, TempFile } from './local-files.js';
 import type { AtomicWrite, ListOptions, ObjectInfo, ReadOptions, Storage, WriteOptions } from './types.js';
 
-/** fs.promises.readFile goes through a FileHandle: the callback form costs a small object noticeably less. */
-const readFile = promisify(readFileCallback);
+/**
+ * Files up to this size are read with one synchronous call, markers and outputs written synchronously.
+ * A local file system call on a small file takes microseconds, while its asynchronous form hands the work to
+ * libuv's thread pool and back (two thread switches, a promise): on a run of thousands of small objects that
+ * hand-off was most of the file system's cost. Big files still stream.
+ */
+const SMALL_FILE_BYTES = 1 << 20;
 
 const MAX_REMEMBERED_FOLDERS = 10_000;
 
@@ -35,7 +40,7 @@ export class LocalStorage implements Storage {
 
   async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     if (this.onlyKey !== undefined) {
-      const info = await this.stat(this.onlyKey);
+      const info = this.stat(this.onlyKey);
       if (info) yield info;
       return;
     }
@@ -47,28 +52,27 @@ export class LocalStorage implements Storage {
       for await (const path of walk(start)) {
         const key = segmentsToKey(relative(this.dir, path).split(sep));
         if (!key.startsWith(prefix)) continue;
-        const info = await this.stat(key, path);
+        const info = this.stat(key, path);
         if (info) yield info;
       }
     }
   }
 
-  private async stat(key: string, path = this.path(key)): Promise<ObjectInfo | undefined> {
-    try {
-      const s = await stat(path);
-      if (!s.isFile()) return undefined;
-      return { key, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}` };
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  private stat(key: string, path = this.path(key)): ObjectInfo | undefined {
+    const s = statSync(path, { throwIfNoEntry: false });
+    if (!s?.isFile()) return undefined;
+    return { key, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}` };
   }
 
   /** Local files are read as they are now; `etag` (size + mtime) is not checked. */
   async openRead(key: string, options?: ReadOptions): Promise<Readable> {
-    // A small file is read with a buffer its size (+1 to see the end in the same read), not 256 KiB.
-    const highWaterMark = Math.min(256 * 1024, Math.max(16 * 1024, (options?.size ?? Number.POSITIVE_INFINITY) + 1));
-    const stream = createReadStream(this.path(key), { highWaterMark });
+    const path = this.path(key);
+    if (options?.size !== undefined && options.size <= SMALL_FILE_BYTES) {
+      // Undefined when the file has grown past the bound since it was listed: then it streams.
+      const whole = readWholeFile(path, SMALL_FILE_BYTES);
+      if (whole) return Readable.from([whole], { objectMode: false });
+    }
+    const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
     // Surface a missing file as a rejected promise rather than a later stream error.
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -78,16 +82,11 @@ export class LocalStorage implements Storage {
   }
 
   async readSmall(key: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(this.path(key));
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return readWholeFile(this.path(key), Number.POSITIVE_INFINITY, { missingIsUndefined: true });
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.stat(key)) !== undefined;
+    return this.stat(key) !== undefined;
   }
 
   async remove(key: string): Promise<void> {
@@ -97,43 +96,42 @@ export class LocalStorage implements Storage {
   writeAtomic(key: string, _options?: WriteOptions): AtomicWrite {
     const finalPath = this.path(key);
     const tempPath = tempPathFor(finalPath);
-    // Synchronous mkdir keeps this a plain fs stream (once per folder).
-    const folder = dirname(finalPath);
-    if (!this.madeFolders.has(folder)) {
-      mkdirSync(folder, { recursive: true });
-      this.remember(folder);
-    }
-    const stream = createWriteStream(tempPath, { highWaterMark: 1024 * 1024 });
+    this.makeFolder(dirname(finalPath));
+    const stream = new TempFile(tempPath);
     let settled = false;
     return {
       stream,
       async commit() {
         await finished(stream);
-        await rename(tempPath, finalPath);
+        renameSync(tempPath, finalPath);
         settled = true;
       },
       async abort() {
         if (settled) return;
         settled = true;
         stream.destroy();
-        await rm(tempPath, { force: true });
+        rmSync(tempPath, { force: true });
       },
     };
   }
 
   async writeSmall(key: string, body: string | Buffer, _options?: WriteOptions): Promise<void> {
     const finalPath = this.path(key);
-    const folder = dirname(finalPath);
-    if (!this.madeFolders.has(folder)) {
-      await mkdir(folder, { recursive: true });
-      this.remember(folder);
-    }
+    this.makeFolder(dirname(finalPath));
     const tempPath = tempPathFor(finalPath);
-    await writeFile(tempPath, body);
-    await rename(tempPath, finalPath);
+    try {
+      writeFileSync(tempPath, body);
+      renameSync(tempPath, finalPath);
+    } catch (err) {
+      rmSync(tempPath, { force: true });
+      throw err;
+    }
   }
 
-  private remember(folder: string): void {
+  /** `mkdir -p` once per folder: a run writes thousands of objects into a few hundred folders. */
+  private makeFolder(folder: string): void {
+    if (this.madeFolders.has(folder)) return;
+    mkdirSync(folder, { recursive: true });
     if (this.madeFolders.size >= MAX_REMEMBERED_FOLDERS) this.madeFolders.clear();
     this.madeFolders.add(folder);
   }

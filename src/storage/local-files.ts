@@ -1,0 +1,93 @@
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
+
+/**
+ * Reads a whole file with synchronous calls (open, fstat, read, close): undefined when it is bigger than
+ * `limit` (the caller streams it instead) or, with `missingIsUndefined`, when it does not exist.
+ */
+export function readWholeFile(
+  path: string,
+  limit: number,
+  options: { missingIsUndefined?: boolean } = {},
+): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if (options.missingIsUndefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) return undefined;
+    const bytes = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const read = readSync(fd, bytes, filled, size - filled, filled);
+      if (read === 0) break; // truncated since fstat: what is there now
+      filled += read;
+    }
+    return filled === size ? bytes : bytes.subarray(0, filled);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A temp file written with synchronous calls. Writes to a local disk land in the page cache in microseconds;
+ * fs.WriteStream would hand every chunk to the thread pool and back. The file is opened at the first write
+ * (or at the end, empty), so an error opening it surfaces as the stream's error, as with fs.WriteStream.
+ */
+export class TempFile extends Writable {
+  private fd: number | undefined;
+
+  constructor(private readonly path: string) {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    try {
+      this.writeAll(chunk);
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    try {
+      this.open();
+      this.closeFile();
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    try {
+      this.closeFile();
+    } catch {
+      // the error that destroyed the stream is the one to report
+    }
+    callback(error);
+  }
+
+  private open(): number {
+    this.fd ??= openSync(this.path, 'w');
+    return this.fd;
+  }
+
+  private writeAll(chunk: Buffer): void {
+    const fd = this.open();
+    let written = 0;
+    while (written < chunk.length) written += writeSync(fd, chunk, written, chunk.length - written);
+  }
+
+  private closeFile(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    closeSync(fd);
+  }
+}
