@@ -52,8 +52,8 @@ const WORKER_URL = new URL(`./worker-thread${FROM_SOURCE ? '.ts' : '.js'}`, impo
 /**
  * For runs of many small objects a worker's young generation is capped: with dozens of objects in flight, each
  * one's buffers survive a scavenge or two, and V8 grows the young generation to its maximum in every worker
- * (~300 MiB for the process on the 20,000-object bench, ~250 MiB capped). Big objects keep V8's default: the
- * cap cost the CSV bench 6–8% (docs/decisions.md, "Scale").
+ * (235–243 MiB for the process on the 20,000-object bench, 192–213 MiB capped, in the same time). Big objects
+ * keep V8's default: the cap cost the CSV bench 6–8% (docs/decisions.md, "Scale").
  */
 const SMALL_OBJECTS_YOUNG_GENERATION_MIB = 24;
 

@@ -9,10 +9,11 @@ import { readWholeFile, TempFile } from './local-files.js';
 import type { AtomicWrite, ListOptions, ObjectInfo, ReadOptions, Storage, WriteOptions } from './types.js';
 
 /**
- * Files up to this size are read with one synchronous call, markers and outputs written synchronously.
- * A local file system call on a small file takes microseconds, while its asynchronous form hands the work to
- * libuv's thread pool and back (two thread switches, a promise): on a run of thousands of small objects that
- * hand-off was most of the file system's cost. Big files still stream.
+ * Files up to this size are read whole with synchronous calls; bigger ones stream in. Writes, renames and
+ * folders are synchronous too. A local file system call on a small file takes microseconds, while its
+ * asynchronous form hands the work to libuv's thread pool and back (two thread switches, a promise): on a run
+ * of thousands of small objects that hand-off was most of the file system's cost. (S3 stays asynchronous: its
+ * round trips are what the objects in flight overlap.)
  */
 const SMALL_FILE_BYTES = 1 << 20;
 
