@@ -23,8 +23,31 @@ export class ByteSource {
     };
   }
 
+  /** Bytes already in memory. */
+  static of(bytes: Buffer): ByteSource {
+    const source = new ByteSource(EMPTY);
+    source.head = [bytes];
+    source.done = true;
+    return source;
+  }
+
   /** Returns at least `n` bytes from the front (fewer only at the end of the stream) without consuming them. */
   async peek(n: number): Promise<Buffer> {
+    await this.readAhead(n);
+    return this.joinedHead();
+  }
+
+  /**
+   * The whole rest of the stream when it is at most `limit` bytes (read ahead, not consumed), else undefined
+   * with up to `limit` + one chunk read ahead.
+   */
+  async peekWhole(limit: number): Promise<Buffer | undefined> {
+    const have = await this.readAhead(limit + 1);
+    return have > limit ? undefined : this.joinedHead();
+  }
+
+  /** Reads chunks into the head until it holds `n` bytes or the stream ends; returns how many it holds. */
+  private async readAhead(n: number): Promise<number> {
     let have = this.head.reduce((sum, b) => sum + b.length, 0);
     while (have < n && !this.done) {
       const r = await this.iterator.next();
@@ -35,34 +58,10 @@ export class ByteSource {
       this.head.push(r.value);
       have += r.value.length;
     }
-    if (this.head.length > 1) this.head = [Buffer.concat(this.head)];
-    return this.head[0] ?? Buffer.alloc(0);
+    return have;
   }
 
-  /** Bytes already in memory. */
-  static of(bytes: Buffer): ByteSource {
-    const source = new ByteSource(EMPTY);
-    source.head = [bytes];
-    source.done = true;
-    return source;
-  }
-
-  /**
-   * The whole rest of the stream when it is at most `limit` bytes (read ahead, not consumed), else undefined
-   * with up to `limit` + one chunk read ahead.
-   */
-  async peekWhole(limit: number): Promise<Buffer | undefined> {
-    let have = this.head.reduce((sum, b) => sum + b.length, 0);
-    while (have <= limit && !this.done) {
-      const r = await this.iterator.next();
-      if (r.done) {
-        this.done = true;
-        break;
-      }
-      this.head.push(r.value);
-      have += r.value.length;
-    }
-    if (have > limit) return undefined;
+  private joinedHead(): Buffer {
     if (this.head.length > 1) this.head = [Buffer.concat(this.head)];
     return this.head[0] ?? Buffer.alloc(0);
   }

@@ -13,24 +13,12 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { writeSampleStash } from '../../src/sample/stash.js';
 import { inBatches } from '../support/bytes.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import {
-  type S3TestServer,
-  startS3Server,
-  TEST_CREDENTIALS,
-  TEST_REGION,
-  uniqueBucketName,
-} from '../support/s3-server.js';
+import { cliEnvForTestS3, type S3TestServer, startS3Server, uniqueBucketName } from '../support/s3-server.js';
 
 /** The built command in a child process (async: the S3 server answers from this process meanwhile). */
 async function flowlake(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['bin/flowlake.js', ...args], {
-    env: {
-      ...process.env,
-      FLOWLAKE_S3_PART_SIZE_MIB: '5',
-      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      AWS_REGION: TEST_REGION,
-    },
+    env: cliEnvForTestS3(),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

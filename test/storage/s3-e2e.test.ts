@@ -21,13 +21,7 @@ import { S3Storage } from '../../src/storage/s3.js';
 import { inBatches } from '../support/bytes.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { filesUnder } from '../support/files.js';
-import {
-  type S3TestServer,
-  startS3Server,
-  TEST_CREDENTIALS,
-  TEST_REGION,
-  uniqueBucketName,
-} from '../support/s3-server.js';
+import { cliEnvForTestS3, type S3TestServer, startS3Server, uniqueBucketName } from '../support/s3-server.js';
 
 const OBJECTS = 1200;
 
@@ -197,13 +191,7 @@ describe('S3→S3 conversion through a faulty network', { timeout: 240_000 }, ()
       process.execPath,
       ['bin/flowlake.js', 'convert', `s3://${source}/sigint`, `s3://${dest}/sigint`, '--endpoint-url', watch.endpoint],
       {
-        env: {
-          ...process.env,
-          FLOWLAKE_S3_PART_SIZE_MIB: '5',
-          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-          AWS_REGION: TEST_REGION,
-        },
+        env: cliEnvForTestS3(),
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );

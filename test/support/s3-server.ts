@@ -129,6 +129,20 @@ export function useTestCredentials(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
+/**
+ * The environment of a `flowlake` child process talking to the test server: test credentials, and the
+ * smallest parts S3 allows (5 MiB), so a big output goes multipart.
+ */
+export function cliEnvForTestS3(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    FLOWLAKE_S3_PART_SIZE_MIB: '5',
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_REGION: TEST_REGION,
+  };
+}
+
 export function testS3Client(endpoint: string, config: Partial<S3ClientConfig> = {}): S3Client {
   return new S3Client({
     endpoint,
