@@ -129,7 +129,7 @@ export class OutputRouter {
   }
 }
 
-/** Counts the bytes that reach an output without another stream in the path. */
+/** Counts the bytes that reach an output, by write() or end(chunk), without another stream in the path. */
 function countBytes(output: OpenOutput): void {
   const stream = output.write.stream;
   const originalWrite = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
@@ -137,4 +137,10 @@ function countBytes(output: OpenOutput): void {
     output.byteCount += (chunk as { length?: number }).length ?? 0;
     return originalWrite(chunk, ...rest);
   }) as typeof stream.write;
+  const originalEnd = stream.end.bind(stream) as (...args: unknown[]) => typeof stream;
+  stream.end = ((...args: unknown[]) => {
+    // end() may take a last chunk, or only a callback.
+    if (args[0] instanceof Uint8Array) output.byteCount += args[0].length;
+    return originalEnd(...args);
+  }) as typeof stream.end;
 }

@@ -64,9 +64,7 @@ export class GzipBlocks {
       await this.flush(true);
       this.gzip.end();
     } else {
-      // write() then end(): what reaches an output is counted at its write() (outputs.ts).
-      this.out.write(gzipSync(this.block.subarray(0, this.pos), this.options));
-      this.out.end();
+      this.out.end(gzipSync(this.block.subarray(0, this.pos), this.options));
       this.block = Buffer.alloc(0);
       this.pos = 0;
     }
