@@ -94,12 +94,11 @@ export async function convert(src: string, dst: string, options: RunOptions = {}
   const source = await openStorage(src, storage);
   const dest = await openStorage(dst, storage);
   try {
-    return await runOver(source, dest, options, async (convertOptions, first) => {
-      const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-      return concurrency <= 1
+    return await runOver(source, dest, options, async (convertOptions, first, concurrency) =>
+      concurrency <= 1
         ? [await mainThreadLane(source, dest, convertOptions)]
-        : workerLanes({ src, dst, storage, options: convertOptions }, concurrency, first.size < SMALL_OBJECT_BYTES);
-    });
+        : workerLanes({ src, dst, storage, options: convertOptions }, concurrency, first.size < SMALL_OBJECT_BYTES),
+    );
   } finally {
     await Promise.allSettled([source.close?.(), dest.close?.()]);
   }
@@ -119,7 +118,7 @@ async function runOver(
   source: Storage,
   dest: Storage,
   options: RunOptions,
-  startLanes: (options: ConvertOptions, first: ObjectInfo) => Promise<Lane[]>,
+  startLanes: (options: ConvertOptions, first: ObjectInfo, concurrency: number) => Promise<Lane[]>,
 ): Promise<RunReport> {
   const startedAt = new Date();
   const started = performance.now();
@@ -168,7 +167,7 @@ async function runOver(
     await schedule({
       objects: streamSources(source, dest, { prefixes: options.prefixes }),
       startLanes: async (first) => {
-        lanes.push(...(await startLanes(convertOptions, first)));
+        lanes.push(...(await startLanes(convertOptions, first, concurrency)));
         return lanes;
       },
       inFlight,

@@ -133,8 +133,6 @@ export function toS3AccessError(err: unknown, where: string): S3AccessError {
  */
 export function doomsEveryObject(err: unknown, side: 'source' | 'destination'): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  if (!(err instanceof S3AccessError) && !('$metadata' in err) && !('code' in err) && !('name' in err)) return false;
   const kind = classifyS3Error(err);
-  if (kind === 'other' || kind === 'aborted') return false;
   return FATAL_KINDS.has(kind) || (kind === 'access-denied' && side === 'destination');
 }
