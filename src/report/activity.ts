@@ -41,7 +41,7 @@ export async function findingActivity(
         ? `coalesce(sum(CASE WHEN (${predicate}) THEN ${col('bytes')} END), 0) AS m${j}`
         : `sum(CASE WHEN (${predicate}) THEN 1 ELSE 0 END) AS m${j}`,
     );
-    const sql = `SELECT (CAST(${start} AS BIGINT) // ${grain.seconds}) * ${grain.seconds} AS t,
+    const sql = `SELECT ${base.d.bucket(start, grain.seconds)} AS t,
   ${measures.join(',\n  ')}
 FROM ${base.from}
 WHERE ${base.window} AND ${start} IS NOT NULL

@@ -1,4 +1,4 @@
-import { HUNTS, missingColumns } from '../hunt/catalog.js';
+import { findHunt, HUNTS, missingColumns } from '../hunt/catalog.js';
 import { col, sqlString } from '../hunt/dialect.js';
 import type { HuntDefinition } from '../hunt/types.js';
 import { type ActivityRequest, findingActivity } from './activity.js';
@@ -125,15 +125,15 @@ function kindOf(name: string): HuntKind {
  */
 export function reportHuntRuns(
   columns: ReadonlySet<string>,
-  options: Pick<GatherOptions, 'ioc' | 'findings'> = {},
+  options: Pick<GatherOptions, 'ioc'> = {},
 ): { name: string; options: HuntOptions; limit: number }[] {
   const runnable = (h: HuntDefinition) =>
     missingColumns(h, (c) => columns.has(c)).length === 0 && (!h.needsIoc || options.ioc);
   const runs = reportHunts({})
     .filter(runnable)
-    .map((h) => ({ name: h.name, options: {}, limit: (options.findings ?? DEFAULT_FINDINGS) + 1 }));
-  const talkers = HUNTS.find((h) => h.name === 'talkers');
-  if (talkers && runnable(talkers)) runs.push({ name: 'talkers', options: { by: 'port' }, limit: TOP_BARS });
+    .map((h) => ({ name: h.name, options: {}, limit: DEFAULT_FINDINGS + 1 }));
+  const talkers = findHunt(TOP_PORTS.hunt);
+  if (talkers && runnable(talkers)) runs.push({ name: TOP_PORTS.hunt, options: TOP_PORTS.options, limit: TOP_BARS });
   return runs;
 }
 
@@ -149,10 +149,13 @@ function windowWords(options: GatherOptions): string {
   return '';
 }
 
+/** Rows whose `column` holds `value`, as an aggregate. */
+function countOf(column: string, value: string): string {
+  return `count(*) FILTER (WHERE ${col(column)} = ${sqlString(value)})`;
+}
+
 async function gatherTotals(session: ReportSession): Promise<Totals> {
-  const has = (column: string) => session.columns.has(column);
-  const { from, window } = session.context();
-  const countOf = (column: string, value: string) => `count(*) FILTER (WHERE ${col(column)} = ${sqlString(value)})`;
+  const { from, window, has } = session.context();
   const parts = ['count(*) AS records'];
   if (has('bytes')) parts.push(`coalesce(sum(${col('bytes')}), 0) AS bytes`);
   if (has('action'))
@@ -175,18 +178,13 @@ async function gatherTotals(session: ReportSession): Promise<Totals> {
   };
 }
 
-function bucket(grain: Grain): string {
-  return `(CAST(${col('start')} AS BIGINT) // ${grain.seconds}) * ${grain.seconds}`;
-}
-
 async function gatherTimeline(session: ReportSession, grain: Grain): Promise<Timeline> {
-  const has = (column: string) => session.columns.has(column);
-  const { from, window } = session.context();
+  const { from, window, has, d } = session.context();
   // Records without an action (NODATA, SKIPDATA) carry no traffic: the coverage map shows them.
   const action = has('action') ? col('action') : `'ALL'`;
   const flowsOnly = has('action') ? ` AND ${col('action')} IS NOT NULL` : '';
   const bytes = has('bytes') ? `coalesce(sum(${col('bytes')}), 0)` : '0';
-  const sql = `SELECT ${bucket(grain)} AS t, ${action} AS action, count(*) AS flows, ${bytes} AS bytes
+  const sql = `SELECT ${d.bucket(col('start'), grain.seconds)} AS t, ${action} AS action, count(*) AS flows, ${bytes} AS bytes
 FROM ${from}
 WHERE ${window} AND ${col('start')} IS NOT NULL${flowsOnly}
 GROUP BY 1, 2
@@ -204,11 +202,9 @@ ORDER BY 1, 2`;
 }
 
 async function gatherCoverage(session: ReportSession, first: number, last: number, grain: Grain): Promise<CoverageMap> {
-  const has = (column: string) => session.columns.has(column);
-  const { from, window } = session.context();
-  const status = (value: string) =>
-    has('log_status') ? `count(*) FILTER (WHERE log_status = ${sqlString(value)})` : '0';
-  const sql = `SELECT interface_id AS iface, ${bucket(grain)} AS t, count(*) AS records,
+  const { from, window, has, d } = session.context();
+  const status = (value: string) => (has('log_status') ? countOf('log_status', value) : '0');
+  const sql = `SELECT interface_id AS iface, ${d.bucket(col('start'), grain.seconds)} AS t, count(*) AS records,
   ${status('NODATA')} AS nodata, ${status('SKIPDATA')} AS skipdata
 FROM ${from}
 WHERE ${window} AND ${col('start')} IS NOT NULL AND interface_id IS NOT NULL
@@ -246,10 +242,13 @@ GROUP BY 1, 2`;
 
 const PROTOCOLS: Record<string, string> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6' };
 
+/** The ports chart: the talkers hunt by port. */
+const TOP_PORTS = { hunt: 'talkers', options: { by: 'port' } } as const;
+
 async function gatherTopPorts(session: ReportSession): Promise<Bar[]> {
-  const talkers = HUNTS.find((h) => h.name === 'talkers');
+  const talkers = findHunt(TOP_PORTS.hunt);
   if (!talkers || missingColumns(talkers, (c) => session.columns.has(c)).length > 0) return [];
-  const rows = (await session.hunt('talkers', { by: 'port' }, TOP_BARS)).rows;
+  const rows = (await session.hunt(TOP_PORTS.hunt, TOP_PORTS.options, TOP_BARS)).rows;
   return rows.map((r) => ({
     label: `${r.dstport ?? '-'}/${PROTOCOLS[String(r.protocol)] ?? r.protocol ?? '-'}`,
     bytes: numberOf(r.bytes),

@@ -13,8 +13,6 @@ export interface ReportOptions {
   readonly until?: string;
   /** Whether the session was opened with an address list (adds the `ioc` hunt; `mining` uses it too). */
   readonly ioc?: boolean;
-  /** Findings per hunt (default 10). */
-  readonly findings?: number;
 }
 
 /** Findings one hunt's page shows at most: each has a chart, and the page should stay a few MB. */
@@ -50,14 +48,14 @@ export async function writeHuntPage(
   session: ReportSession,
   hunt: string,
   file: string,
-  options: { huntOptions?: HuntOptions; limit?: number; since?: string; until?: string; ioc?: boolean } = {},
+  options: { huntOptions?: HuntOptions; limit?: number; since?: string; until?: string } = {},
 ): Promise<PageSummary> {
   const data = await gatherReport(session, {
     hunts: [hunt],
     huntOptions: { [hunt]: options.huntOptions ?? {} },
     findings: options.limit && options.limit > 0 ? Math.min(options.limit, MAX_PAGE_FINDINGS) : MAX_PAGE_FINDINGS,
     overview: false,
-    ioc: options.ioc ?? true,
+    ioc: true, // the hunt ran already: it had the address list it needs
     since: options.since,
     until: options.until,
   });
