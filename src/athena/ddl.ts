@@ -1,3 +1,4 @@
+import { OUTPUT_EXTENSIONS } from '../encode/types.js';
 import type { FieldType } from '../formats/fields.js';
 import type { FlowFormat } from '../formats/format.js';
 
@@ -50,9 +51,6 @@ export function defaultYears(now = new Date()): [number, number] {
   return [FIRST_FLOW_LOG_YEAR, now.getUTCFullYear() + 10];
 }
 
-/** File names of each output kind (DESIGN §4): what a table's location holds besides bookkeeping. */
-const DATA_FILE_SUFFIX: Readonly<Record<AthenaOutput, string>> = { parquet: '.parquet', csv: '.csv.gz' };
-
 /**
  * A predicate keeping only flowlake's data files of one kind: Athena reads every object under a table's
  * location, and skipping `_` folders is engine behaviour, not a promise. Outside the data, the location may hold
@@ -60,7 +58,7 @@ const DATA_FILE_SUFFIX: Readonly<Record<AthenaOutput, string>> = { parquet: '.pa
  * were written to one destination, the other formats' files side by side.
  */
 export function dataFileFilter(output: AthenaOutput): string {
-  return `"$path" LIKE '%${DATA_FILE_SUFFIX[output]}' AND strpos("$path", '/_flowlake/') = 0`;
+  return `"$path" LIKE '%${OUTPUT_EXTENSIONS[output]}' AND strpos("$path", '/_flowlake/') = 0`;
 }
 
 export function athenaColumns(format: FlowFormat): AthenaColumn[] {

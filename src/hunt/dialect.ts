@@ -76,17 +76,17 @@ function trinoInAny(address: string, networks: readonly string[]): string {
   return `(${networks.map((n) => trinoInLiteralCidr(address, n)).join(' OR ')})`;
 }
 
-const athenaV4 = (networks: readonly string[]) => networks.filter((n) => !n.includes(':'));
-const athenaV6 = (networks: readonly string[]) => networks.filter((n) => n.includes(':'));
-const ATHENA_NOT_PUBLIC = [...PRIVATE_NETWORKS, ...NON_ROUTABLE_NETWORKS];
+const NOT_PUBLIC = [...PRIVATE_NETWORKS, ...NON_ROUTABLE_NETWORKS];
+const v4 = (networks: readonly string[]) => networks.filter((n) => !n.includes(':'));
+const v6 = (networks: readonly string[]) => networks.filter((n) => n.includes(':'));
 
 export const ATHENA: Dialect = {
   name: 'athena',
   isPrivate: (a) => `coalesce(${trinoInAny(a, PRIVATE_NETWORKS)}, false)`,
   isPublic: (a) =>
     `coalesce(CASE WHEN strpos(${a}, ':') > 0
-    THEN (${trinoIpv6Hex(a)} IS NOT NULL AND NOT coalesce(${trinoInAny(a, athenaV6(ATHENA_NOT_PUBLIC))}, false))
-    ELSE (${trinoIsIpv4(a)} AND NOT coalesce(${trinoInAny(a, athenaV4(ATHENA_NOT_PUBLIC))}, false)) END, false)`,
+    THEN (${trinoIpv6Hex(a)} IS NOT NULL AND NOT coalesce(${trinoInAny(a, v6(NOT_PUBLIC))}, false))
+    ELSE (${trinoIsIpv4(a)} AND NOT coalesce(${trinoInAny(a, v4(NOT_PUBLIC))}, false)) END, false)`,
   inCidr: (a, cidr) => {
     // A quoted literal CIDR (an `ip` hunt's target) gets the cheaper text test; a column (an address list) the general one.
     const literal = /^'([^']*)'$/.exec(cidr);
@@ -107,9 +107,6 @@ export const ATHENA: Dialect = {
  * `in_cidr(a, cidr)` for IPv4 and IPv6 text, in plain SQL so they need no extension download. IPv6 addresses
  * are expanded to 32 hex digits and compared as two 64-bit halves.
  */
-const NOT_PUBLIC = [...PRIVATE_NETWORKS, ...NON_ROUTABLE_NETWORKS];
-const v4 = (networks: readonly string[]) => networks.filter((n) => !n.includes(':'));
-const v6 = (networks: readonly string[]) => networks.filter((n) => n.includes(':'));
 /** `n` (an IPv4 address as a number) in any of the IPv4 networks. */
 const ipv4Ranges = (networks: readonly string[]) =>
   v4(networks)

@@ -294,7 +294,7 @@ function firstLine(err: unknown): string {
 
 function epochSeconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  const ms = Date.parse(value); // a date alone (2020-02-01) is read as UTC midnight
   if (Number.isNaN(ms)) throw new QueryInputError(`${flag} "${value}" is not a date or ISO time`);
   return Math.floor(ms / 1000);
 }

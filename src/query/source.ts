@@ -1,7 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { OUTPUT_EXTENSIONS, type OutputKind } from '../encode/types.js';
+import { TEMP_PREFIX } from '../storage/key-names.js';
 
-export type OutputFileKind = 'parquet' | 'csv' | 'jsonl';
+export type OutputFileKind = OutputKind;
 
 /** What a source turned out to be: flowlake outputs to read as they are, or a stash to convert first. */
 export type SourcePlan =
@@ -13,15 +15,11 @@ export type SourcePlan =
     }
   | { readonly kind: 'stash'; readonly url: string };
 
-const EXTENSIONS: ReadonlyArray<[OutputFileKind, string]> = [
-  ['parquet', '.parquet'],
-  ['jsonl', '.jsonl.gz'],
-  ['csv', '.csv.gz'],
-];
+/** Output kinds in the order a folder holding several is read. */
+const EXTENSIONS = (['parquet', 'jsonl', 'csv'] as const).map((kind) => [kind, OUTPUT_EXTENSIONS[kind]] as const);
 
 /** Bookkeeping folders and unfinished writes are never data. */
 const OWN_FOLDER = '_flowlake';
-const TEMP_PREFIX = '.flowlake-tmp-';
 
 /**
  * Tells outputs from a stash. A local folder (or file) whose data files all carry an output extension, or that

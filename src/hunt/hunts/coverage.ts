@@ -23,7 +23,7 @@ export const coverage: HuntDefinition = {
   WHERE ${ctx.window} AND ${START} IS NOT NULL
   GROUP BY interface_id, ${d.bucket(START, 86400)}
 ),
-span AS (SELECT min(${START}) AS first_start, max(${START}) AS last_start FROM ${ctx.from} WHERE ${ctx.window})
+span AS (SELECT min(first_start) AS first_start, max(last_start) AS last_start FROM days)
 SELECT interface_id, ${d.timestamp('day_start')} AS day, records, ok, nodata, skipdata, hours_with_records,
   (least(day_start + 86400, ${d.bucket('span.last_start', 3600)} + 3600) - greatest(day_start, ${d.bucket('span.first_start', 3600)})) / 3600
     - hours_with_records AS hours_without_records

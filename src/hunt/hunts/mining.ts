@@ -36,6 +36,9 @@ export const mining: HuntDefinition = {
 ),
 `
       : '';
+    // Active hours ÷ hours from first to last seen (1 for an actor seen every hour).
+    const hoursSpanned = `${d.intDiv(`${d.bucket('a.last_start', 3600)} - ${d.bucket('a.first_start', 3600)}`, 3600)} + 1`;
+    const regularity = d.ratio('a.active_hours', hoursSpanned);
     const sql = `WITH ${listedPools}hits AS (
   SELECT interface_id, ${src} AS srcaddr, ${instanceId(ctx)} AS instance_id, ${dst} AS pool, dstport, ${BYTES} AS bytes, ${START} AS start,
     CASE WHEN ${listed} THEN ${IOC_WEIGHT} WHEN dstport IN (${intList(WEAK_MINING_PORTS)}) THEN ${WEAK_PORT_WEIGHT} ELSE ${PORT_WEIGHT} END AS weight
@@ -71,8 +74,8 @@ actors AS (
 SELECT a.interface_id, a.srcaddr, a.instance_id, a.pools, a.pool_addresses, a.ports, a.flows, a.bytes,
   ${d.timestamp('a.first_start')} AS first_seen, ${d.timestamp('a.last_start')} AS last_seen,
   a.active_days, a.active_hours,
-  round(${d.ratio('a.active_hours', `${d.intDiv(`${d.bucket('a.last_start', 3600)} - ${d.bucket('a.first_start', 3600)}`, 3600)} + 1`)}, 3) AS regularity,
-  round(e.weighted_hours * (1 + ${d.ratio('a.active_hours', `${d.intDiv(`${d.bucket('a.last_start', 3600)} - ${d.bucket('a.first_start', 3600)}`, 3600)} + 1`)}), 2) AS score
+  round(${regularity}, 3) AS regularity,
+  round(e.weighted_hours * (1 + ${regularity}), 2) AS score
 FROM actors AS a
 JOIN evidence AS e ON e.interface_id = a.interface_id AND e.srcaddr = a.srcaddr`;
     return { sql, orderBy: 'score DESC, flows DESC, srcaddr' };

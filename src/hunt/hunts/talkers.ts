@@ -3,13 +3,11 @@ import type { HuntContext, HuntDefinition } from '../types.js';
 
 type TalkersBy = 'ip' | 'pair' | 'eni' | 'port';
 
-/** The key columns of each grouping, and the predicate of a finding's activity. */
-function keys(ctx: HuntContext, by: TalkersBy): { select: string; group: string } {
+/** The key columns of each grouping but `ip` (which counts each flow for both its ends: see build). */
+function keys(ctx: HuntContext, by: Exclude<TalkersBy, 'ip'>): { select: string; group: string } {
   const src = sourceAddress(ctx);
   const dst = destinationAddress(ctx);
   switch (by) {
-    case 'ip':
-      return { select: 'address', group: 'address' };
     case 'eni':
       return { select: 'interface_id', group: 'interface_id' };
     case 'port':
@@ -61,5 +59,3 @@ GROUP BY ${k.group}`;
     return `${equals(sourceAddress(ctx), f.srcaddr)} AND ${equals(destinationAddress(ctx), f.dstaddr)}`;
   },
 };
-
-export const TALKERS_BY: readonly TalkersBy[] = ['ip', 'pair', 'eni', 'port'];
