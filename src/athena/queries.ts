@@ -1,7 +1,7 @@
 import type { FlowFormat } from '../formats/format.js';
 import { HUNTS, missingColumns } from '../hunt/catalog.js';
 import { ATHENA } from '../hunt/dialect.js';
-import { defaults, huntQuery } from '../hunt/render.js';
+import { defaults, rankedQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
 import { type AthenaTableOptions, dataFileFilter, qualifiedName, viewName } from './ddl.js';
 
@@ -104,7 +104,7 @@ export function namedQueries(options: AthenaTableOptions, relation: HuntRelation
     const { sql: huntSql, orderBy } = hunt.build(ctx);
     const { ctes: huntCtes, body } = splitWith(huntSql);
     if (huntCtes) ctes.push(huntCtes);
-    const query = huntQuery({ ...hunt, build: () => ({ sql: body, orderBy }) }, ctx, 100);
+    const query = rankedQuery({ sql: body, orderBy }, 100);
     const sql = `${notes.map((n) => `-- ${n}`).join('\n')}\nWITH ${ctes.join(',\n')}\n${query};`;
     return { name: namedQueryName(hunt), description: `${hunt.summary} (last ${plural(days)})`, sql };
   });

@@ -1,9 +1,13 @@
-import type { HuntContext, HuntDefinition } from './types.js';
+import type { HuntDefinition, HuntSql } from './types.js';
 
-/** A hunt's whole query: its SQL, ranked, with an optional LIMIT (0 or undefined: every row). */
-export function huntQuery(hunt: HuntDefinition, ctx: HuntContext, limit?: number): string {
-  const { sql, orderBy } = hunt.build(ctx);
-  return `SELECT * FROM (\n${sql}\n) AS hunt\nORDER BY ${orderBy}${limit ? `\nLIMIT ${limit}` : ''}`;
+/** A hunt's ranking, with an optional LIMIT (0 or undefined: every row). */
+export function rankClause(orderBy: string, limit?: number): string {
+  return `ORDER BY ${orderBy}${limit ? `\nLIMIT ${limit}` : ''}`;
+}
+
+/** A hunt's whole query: its built SQL, ranked and limited. */
+export function rankedQuery({ sql, orderBy }: HuntSql, limit?: number): string {
+  return `SELECT * FROM (\n${sql}\n) AS hunt\n${rankClause(orderBy, limit)}`;
 }
 
 /** The hunt's options at their defaults. */

@@ -4,7 +4,7 @@ import { convert, type RunProgress } from '../convert/run.js';
 import type { ObjectResult } from '../convert/types.js';
 import { findHunt, HUNTS, missingColumns } from '../hunt/catalog.js';
 import { DUCKDB, duckdbMacros, sqlString } from '../hunt/dialect.js';
-import { huntQuery } from '../hunt/render.js';
+import { rankClause, rankedQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
 import { cidrRanges, readAddressList } from './address-list.js';
 import { defaultCacheRoot, stashCacheDir } from './cache.js';
@@ -233,13 +233,13 @@ class DuckDBFlowsSession implements FlowsSession {
 
   /** The hunt ranked and limited; with --enis, each finding gets its interface's instance, name, subnet, VPC. */
   private async rankedSql(hunt: HuntDefinition, ctx: HuntContext, limit?: number): Promise<string> {
-    if (!this.hasEnis) return huntQuery(hunt, ctx, limit);
-    const { sql, orderBy } = hunt.build(ctx);
-    const limitClause = limit ? `\nLIMIT ${limit}` : '';
+    const built = hunt.build(ctx);
+    if (!this.hasEnis) return rankedQuery(built, limit);
+    const { sql, orderBy } = built;
     const described = await this.engine.connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sql}) AS hunt`);
     const outputs = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
     const key = outputs.has('interface_id') ? 'interface_id' : outputs.has('srcaddr') ? 'srcaddr' : undefined;
-    if (!key) return huntQuery(hunt, ctx, limit);
+    if (!key) return rankedQuery(built, limit);
     const on = key === 'interface_id' ? 'e.interface_id = hunt.interface_id' : 'e.address = hunt.srcaddr';
     const enis = key === 'interface_id' ? '(SELECT DISTINCT ON (interface_id) * FROM enis)' : 'enis';
     const replace = outputs.has('instance_id')
@@ -249,7 +249,7 @@ class DuckDBFlowsSession implements FlowsSession {
     return `SELECT hunt.*${replace}, ${extra}e.name AS instance_name, e.subnet_id, e.vpc_id, e.description AS interface_description
 FROM (\n${sql}\n) AS hunt
 LEFT JOIN ${enis} AS e ON ${on}
-ORDER BY ${orderBy}${limitClause}`;
+${rankClause(orderBy, limit)}`;
   }
 
   async close(): Promise<void> {
