@@ -4,11 +4,11 @@ import {
   type AthenaLayout,
   type AthenaOutput,
   type AthenaTableOptions,
-  athenaColumns,
-  defaultTableName,
   HIVE_PARTITIONS,
-  projectionProperties,
+  tableColumns,
   tableLocation,
+  tableName,
+  tableProperties,
 } from '../src/athena/ddl.js';
 import { namedQueries } from '../src/athena/queries.js';
 import { resolveFormat } from '../src/formats/format.js';
@@ -109,7 +109,7 @@ export class FlowlakeAthena extends Construct {
     const huntOutput = outputs[0];
     if (huntOutput) {
       const options = tableOptions(huntOutput);
-      this.huntTable = options.table ?? defaultTableName(huntOutput);
+      this.huntTable = tableName(options);
       // The stack's CSV table reads `-` as NULL itself; the queries keep its data files (there is no view).
       for (const q of namedQueries(options, 'table')) {
         const query = new athena.CfnNamedQuery(this, `Query-${q.name}`, {
@@ -127,16 +127,9 @@ export class FlowlakeAthena extends Construct {
 
   private table(output: AthenaOutput, options: AthenaTableOptions): glue.CfnTable {
     const stack = Stack.of(this);
-    const columns = athenaColumns(options.format).map((c) => ({
-      name: c.name,
-      // CSV holds the ISO text of the time.
-      type: output === 'csv' && c.type === 'timestamp' ? 'string' : c.type,
-    }));
+    const columns = tableColumns(options);
     const hive = options.layout === 'hive';
-    const parameters: Record<string, string> = { EXTERNAL: 'TRUE', classification: output };
-    if (output === 'parquet') parameters['parquet.compression'] = 'SNAPPY';
-    else parameters['skip.header.line.count'] = '1';
-    if (hive) Object.assign(parameters, Object.fromEntries(projectionProperties(options)));
+    const parameters = { EXTERNAL: 'TRUE', classification: output, ...Object.fromEntries(tableProperties(options)) };
     const storage =
       output === 'parquet'
         ? {
@@ -157,7 +150,7 @@ export class FlowlakeAthena extends Construct {
       catalogId: stack.account,
       databaseName: this.databaseName,
       tableInput: {
-        name: options.table ?? defaultTableName(output),
+        name: tableName(options),
         description: `flowlake ${output} outputs (${options.layout} layout)`,
         tableType: 'EXTERNAL_TABLE',
         parameters,

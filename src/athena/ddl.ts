@@ -72,9 +72,14 @@ export function defaultTableName(output: AthenaOutput): string {
   return `vpc_flow_logs_${output}`;
 }
 
+/** The table's name: the one given, else the default of its output kind. */
+export function tableName(options: Pick<AthenaTableOptions, 'table' | 'output'>): string {
+  return options.table ?? defaultTableName(options.output);
+}
+
 /** `db`.`table`, or `table`. */
 export function qualifiedName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
-  const table = `\`${options.table ?? defaultTableName(options.output)}\``;
+  const table = `\`${tableName(options)}\``;
   return options.database ? `\`${options.database}\`.${table}` : table;
 }
 
@@ -84,15 +89,31 @@ export function tableLocation(options: Pick<AthenaTableOptions, 'location' | 'la
   return options.layout === 'hive' ? `${base}AWSLogs/` : base;
 }
 
+/** The table's columns: CSV holds the ISO text of the time (the typed view turns it into a timestamp). */
+export function tableColumns(options: Pick<AthenaTableOptions, 'format' | 'output'>): AthenaColumn[] {
+  return athenaColumns(options.format).map((c) =>
+    options.output === 'csv' && c.type === 'timestamp' ? { ...c, type: 'string' as const } : c,
+  );
+}
+
+/** The table's properties: compression or header, and partition projection for the hive layout. */
+export function tableProperties(options: AthenaTableOptions): [string, string][] {
+  const properties: [string, string][] = [];
+  if (options.output === 'parquet') properties.push(['parquet.compression', 'SNAPPY']);
+  else properties.push(['skip.header.line.count', '1']);
+  if (options.layout === 'hive') properties.push(...projectionProperties(options));
+  return properties;
+}
+
 export function createTableDdl(options: AthenaTableOptions): string {
   if (!options.location.startsWith('s3://'))
     throw new Error(`the table location must be an s3:// URL, not "${options.location}"`);
-  const columns = athenaColumns(options.format).map((c) =>
-    // CSV holds the ISO text of the time; the typed view below turns it into a timestamp.
-    options.output === 'csv' && c.type === 'timestamp' ? { ...c, type: 'string' as const } : c,
-  );
   const lines = [`CREATE EXTERNAL TABLE IF NOT EXISTS ${qualifiedName(options)} (`];
-  lines.push(columns.map((c) => `  \`${c.name}\` ${c.type}`).join(',\n'));
+  lines.push(
+    tableColumns(options)
+      .map((c) => `  \`${c.name}\` ${c.type}`)
+      .join(',\n'),
+  );
   lines.push(')');
   if (options.layout === 'hive') {
     lines.push('PARTITIONED BY (');
@@ -107,12 +128,12 @@ export function createTableDdl(options: AthenaTableOptions): string {
     lines.push('STORED AS TEXTFILE');
   }
   lines.push(`LOCATION '${tableLocation(options)}'`);
-  const properties: [string, string][] = [];
-  if (options.output === 'parquet') properties.push(['parquet.compression', 'SNAPPY']);
-  else properties.push(['skip.header.line.count', '1']);
-  if (options.layout === 'hive') properties.push(...projectionProperties(options));
   lines.push('TBLPROPERTIES (');
-  lines.push(properties.map(([k, v]) => `  '${k}' = '${v}'`).join(',\n'));
+  lines.push(
+    tableProperties(options)
+      .map(([k, v]) => `  '${k}' = '${v}'`)
+      .join(',\n'),
+  );
   lines.push(');');
   return lines.join('\n');
 }
@@ -153,7 +174,7 @@ export function projectionProperties(options: AthenaTableOptions): [string, stri
 
 /** Name of the view that reads only the data files: `<table>_typed` over CSV, `<table>_flows` over Parquet. */
 export function viewName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
-  const table = `${options.table ?? defaultTableName(options.output)}${options.output === 'csv' ? '_typed' : '_flows'}`;
+  const table = `${tableName(options)}${options.output === 'csv' ? '_typed' : '_flows'}`;
   return options.database ? `"${options.database}"."${table}"` : `"${table}"`;
 }
 
