@@ -51,20 +51,17 @@ export class ProgressView {
 
   private barLine(p: RunProgress): string {
     const width = 24;
+    const elapsed = (Date.now() - this.started) / 1000;
+    const rate = elapsed > 0 ? p.rows / elapsed : 0;
+    const failed = p.failed > 0 ? ` ${p.failed} failed` : '';
     if (p.listing) {
       // The totals are still growing: no bar and no ETA until the listing has ended.
-      const elapsed = (Date.now() - this.started) / 1000;
-      const rate = elapsed > 0 ? p.rows / elapsed : 0;
-      const failed = p.failed > 0 ? ` ${p.failed} failed` : '';
       return `listing… ${p.objectsDone}/${p.objectsTotal}+ objects ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}+ ${formatCount(rate)} rows/s${failed}`;
     }
     const fraction =
       p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.objectsTotal > 0 ? p.objectsDone / p.objectsTotal : 1;
     const filled = Math.round(fraction * width);
-    const elapsed = (Date.now() - this.started) / 1000;
-    const rate = elapsed > 0 ? p.rows / elapsed : 0;
     const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : Number.NaN;
-    const failed = p.failed > 0 ? ` ${p.failed} failed` : '';
     return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.objectsDone}/${p.objectsTotal} objects ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)} ${formatCount(rate)} rows/s ETA ${formatDuration(eta)}${failed}`;
   }
 }

@@ -49,7 +49,6 @@ export function flowLine(random: Random, format: FlowFormat, eni: Interface, end
   const packets = random.int(1, 2000);
   const rejected = random.next() < 0.08;
   const values: Record<string, string> = {
-    version: String(format.fields.reduce((v, f) => Math.max(v, f.version), 2)),
     'account-id': eni.account,
     'interface-id': eni.eni,
     srcaddr: inbound ? remote : local,
@@ -85,10 +84,24 @@ export function flowLine(random: Random, format: FlowFormat, eni: Interface, end
 /** Fields a NODATA or SKIPDATA record still carries; AWS writes "-" for every flow field of such records. */
 const RECORD_FIELDS = new Set(['version', 'account-id', 'interface-id', 'start', 'end', 'log-status']);
 
-/** A flow-log line of `format` from values by AWS field name ("-" for the ones missing). */
+/** The version a line of `format` declares: the highest of its fields' versions, 2 at least (once per format). */
+const VERSIONS = new WeakMap<FlowFormat, string>();
+function versionOf(format: FlowFormat): string {
+  let version = VERSIONS.get(format);
+  if (version === undefined) {
+    version = String(format.fields.reduce((v, f) => Math.max(v, f.version), 2));
+    VERSIONS.set(format, version);
+  }
+  return version;
+}
+
+/** A flow-log line of `format` from values by AWS field name ("-" for the ones missing; the version its own). */
 export function formatLine(format: FlowFormat, values: Readonly<Record<string, string>>, status: string): string {
+  const version = versionOf(format);
   return format.fields
-    .map((f) => (status !== 'OK' && !RECORD_FIELDS.has(f.name) ? '-' : (values[f.name] ?? '-')))
+    .map((f) =>
+      f.name === 'version' ? version : status !== 'OK' && !RECORD_FIELDS.has(f.name) ? '-' : (values[f.name] ?? '-'),
+    )
     .join(' ');
 }
 

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type FlowFormat, resolveFormat } from '../formats/format.js';
-import { formatLine } from './flows.js';
+import type { FlowFormat } from '../formats/format.js';
+import { formatLine, SAMPLE_FORMATS, type SampleFormatName } from './flows.js';
 import { Random } from './random.js';
 
 /**
@@ -58,7 +58,7 @@ export const PLANTED = {
 } as const;
 
 export interface IncidentStashOptions {
-  readonly format?: 'v2' | 'v5';
+  readonly format?: SampleFormatName;
   readonly seed?: number;
   /** Ordinary flows per hour among the background interfaces. */
   readonly noisePerHour?: number;
@@ -95,7 +95,7 @@ export async function writeIncidentStash(
   dir: string,
   options: IncidentStashOptions = {},
 ): Promise<IncidentStashSummary> {
-  const format = resolveFormat(options.format ?? 'v2');
+  const format = SAMPLE_FORMATS[options.format ?? 'v2'];
   const random = new Random(options.seed ?? 7);
   const noise = options.noisePerHour ?? 120;
   const background = Array.from({ length: 12 }, (_, i) => ({
@@ -453,7 +453,6 @@ function planted(flows: Flow[], hour: number, t0: number, random: Random, v5: bo
 function line(format: FlowFormat, f: Flow): string {
   const status = f.status ?? 'OK';
   const values: Record<string, string> = {
-    version: String(format.fields.reduce((v, field) => Math.max(v, field.version), 2)),
     'account-id': ACCOUNT,
     'interface-id': f.eni,
     srcaddr: f.src,
