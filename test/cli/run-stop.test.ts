@@ -5,15 +5,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { writeSampleStash } from '../../src/sample/stash.js';
 import { inBatches } from '../support/bytes.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { cliEnvForTestS3, type S3TestServer, startS3Server, uniqueBucketName } from '../support/s3-server.js';
+import { assertEveryOutputMarked } from '../support/files.js';
+import {
+  cliEnvForTestS3,
+  keysUnder,
+  type S3TestServer,
+  startS3Server,
+  uniqueBucketName,
+} from '../support/s3-server.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /** The built command in a child process (async: the S3 server answers from this process meanwhile). */
 async function flowlake(args: string[]): Promise<{ code: number | null; stderr: string }> {
@@ -29,41 +35,21 @@ async function flowlake(args: string[]): Promise<{ code: number | null; stderr: 
   return { code, stderr };
 }
 
-async function keysUnder(server: S3TestServer, bucket: string, prefix = ''): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await server.client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const item of page.Contents ?? []) keys.push(item.Key ?? '');
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
-}
-
-/** Every CSV output has its completion marker: nothing partial or unmarked was left behind. */
-function assertEveryOutputMarked(keys: readonly string[], prefix: string): void {
-  for (const key of keys.filter((k) => k.endsWith('.csv.gz'))) {
-    const source = key.slice(prefix.length, -'.csv.gz'.length);
-    assert.ok(keys.includes(`${prefix}_flowlake/done/${source}.json`), `${key} has no marker`);
-  }
-}
-
 const stoppedLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('flowlake: '));
 
 describe('errors that doom every object stop the run once', { timeout: 240_000 }, () => {
   let server: S3TestServer;
-  let stash: string;
+  let smallKeys: readonly string[];
+  const stash = tempDir('flowlake-stop-');
   const source = uniqueBucketName('stop-src');
 
   before(async () => {
     server = await startS3Server();
     await server.createBucket(source);
-    stash = mkdtempSync(join(tmpdir(), 'flowlake-stop-'));
     // Many small objects and two whose outputs (~6 MB) go up in several 5 MiB parts.
     const small = await writeSampleStash(join(stash, 'small'), { objects: 60, events: 40, seed: 5 });
     const big = await writeSampleStash(join(stash, 'big'), { objects: 2, events: 250_000, seed: 6 });
+    smallKeys = small.keys;
     await inBatches(small.keys, 16, async (key) => {
       await server.putObject(source, `in/small/${key}`, readFileSync(join(stash, 'small', key)));
     });
@@ -72,7 +58,6 @@ describe('errors that doom every object stop the run once', { timeout: 240_000 }
 
   after(async () => {
     await server?.stop();
-    rmSync(stash, { recursive: true, force: true });
   });
 
   it('a missing destination bucket stops the run with one message and exit 1', async () => {
@@ -139,7 +124,7 @@ describe('errors that doom every object stop the run once', { timeout: 240_000 }
       assert.equal(stoppedLines(run.stderr).length, 1, run.stderr);
       assert.match(run.stderr, /^flowlake: stopped: s3:\/\/.*: access denied \(403\)/m);
       assert.deepEqual(await server.listMultipartUploads(dest), []);
-      assertEveryOutputMarked(await keysUnder(server, dest), 'out/');
+      assertEveryOutputMarked(await keysUnder(server, dest, 'out/'));
     } finally {
       await proxy.stop();
     }
@@ -150,11 +135,8 @@ describe('errors that doom every object stop the run once', { timeout: 240_000 }
     await server.createBucket(dest);
     const refused = uniqueBucketName('refusing-src');
     await server.createBucket(refused);
-    const keys = (await keysUnder(server, source, 'in/small/')).slice(0, 5);
-    for (const key of keys) {
-      const { Body } = await server.client.send(new GetObjectCommand({ Bucket: source, Key: key }));
-      await server.putObject(refused, key, Buffer.from(await Body!.transformToByteArray()));
-    }
+    const keys = [...smallKeys].sort().slice(0, 5);
+    for (const key of keys) await server.putObject(refused, `in/small/${key}`, readFileSync(join(stash, 'small', key)));
     server.denyAccess(refused, { methods: ['GET'], keys: new RegExp(`${keys[2].split('/').pop()}$`) });
     const run = await flowlake([
       'convert',

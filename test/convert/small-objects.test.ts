@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -16,11 +16,6 @@ function events(count: number): TestEvent[] {
   }));
 }
 
-function put(dir: string, key: string, body: Buffer): void {
-  mkdirSync(join(dir, key, '..'), { recursive: true });
-  writeFileSync(join(dir, key), body);
-}
-
 const csvRows = (file: string) => gunzipSync(readFileSync(file)).toString().trimEnd().split('\n').slice(1);
 const jsonlRows = (file: string) => gunzipSync(readFileSync(file)).toString().trimEnd().split('\n');
 
@@ -35,9 +30,9 @@ describe('small objects (one-call gunzip and gzip) against big ones (zlib stream
     const nested = gz(small);
     assert.ok(big.length > 64 * 1024, 'the big object streams');
     assert.ok(small.length < 4 * 1024, 'the small object is gunzipped in one call');
-    put(src, 'big', big);
-    put(src, 'small', small);
-    put(src, 'nested', nested);
+    writeFileSync(join(src, 'big'), big);
+    writeFileSync(join(src, 'small'), small);
+    writeFileSync(join(src, 'nested'), nested);
 
     const report = await convert(src, dst, { to: ['csv', 'jsonl'] });
     assert.deepEqual(report.objects, { total: 3, converted: 3, skipped: 0, failed: 0 });
@@ -71,7 +66,7 @@ describe('small objects (one-call gunzip and gzip) against big ones (zlib stream
     const body = gz(many.join(''));
     assert.ok(body.length < 64 * 1024, `compressed ${body.length} bytes: small`);
     assert.ok(many.join('').length > 2 * 1024 * 1024, 'inflates past 2 MiB');
-    put(src, 'dense', body);
+    writeFileSync(join(src, 'dense'), body);
     const report = await convert(src, dst, {});
     assert.deepEqual(report.objects, { total: 1, converted: 1, skipped: 0, failed: 0 });
     assert.equal(report.rows, 24_000);

@@ -3,13 +3,8 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LocalStorage } from '../../src/storage/local.js';
+import { readAll } from '../support/bytes.js';
 import { tempDir } from '../support/temp-dir.js';
-
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
 
 describe('a local folder as storage', () => {
   it('reads a file whole, also one that has grown past the listed size since the listing', async () => {

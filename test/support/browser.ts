@@ -3,7 +3,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { tempDir } from './temp-dir.js';
 
 /** Debian's chromium (`.ci/run` installs it): Playwright's own browser download cannot work here. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 const ARGS = [
   '--headless',

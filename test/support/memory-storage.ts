@@ -42,12 +42,10 @@ export class MemorySource implements Storage {
   }
 }
 
-/** A destination that counts what reaches it and keeps only the keys committed (or nothing with `keep: false`). */
+/** A destination that keeps only the keys committed (or nothing with `keep: false`). */
 export class MemoryDestination implements Storage {
   readonly root = 'memory://destination';
   readonly committed = new Map<string, Buffer>();
-  writes = 0;
-  bytes = 0;
 
   constructor(private readonly keep = true) {}
 
@@ -75,7 +73,6 @@ export class MemoryDestination implements Storage {
     const chunks: Buffer[] = [];
     const stream = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
-        this.bytes += chunk.length;
         if (this.keep) chunks.push(chunk);
         callback();
       },
@@ -86,7 +83,6 @@ export class MemoryDestination implements Storage {
       commit: async () => {
         if (!stream.writableFinished) await new Promise((resolve) => stream.once('finish', resolve));
         done = true;
-        this.writes++;
         if (this.keep) this.committed.set(key, Buffer.concat(chunks));
       },
       abort: async () => {
@@ -96,8 +92,6 @@ export class MemoryDestination implements Storage {
   }
 
   async writeSmall(key: string, body: string | Buffer): Promise<void> {
-    this.writes++;
-    this.bytes += Buffer.byteLength(body);
     if (this.keep) this.committed.set(key, Buffer.from(body));
   }
 }

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CreateBucketCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -268,4 +269,23 @@ function listUploadsXml(bucket: string, uploads: readonly StoredUpload[]): strin
     `<Bucket>${escapeXml(bucket)}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>` +
     `<MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${items}</ListMultipartUploadsResult>`
   );
+}
+
+/** Keys (relative to the prefix) and ETags of everything under a prefix, over every listing page. */
+export async function objectsUnder(server: S3TestServer, bucket: string, prefix = ''): Promise<Map<string, string>> {
+  const objects = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await server.client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const item of page.Contents ?? []) objects.set((item.Key ?? '').slice(prefix.length), item.ETag ?? '');
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+}
+
+/** The keys under a prefix, relative to it, sorted. */
+export async function keysUnder(server: S3TestServer, bucket: string, prefix = ''): Promise<string[]> {
+  return [...(await objectsUnder(server, bucket, prefix)).keys()].sort();
 }
