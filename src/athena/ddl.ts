@@ -41,7 +41,7 @@ const ATHENA_TYPES: Readonly<Record<FieldType, AthenaColumn['type']>> = {
 };
 
 /** The first year flow logs can have: VPC Flow Logs launched in 2015. */
-export const FIRST_FLOW_LOG_YEAR = 2015;
+const FIRST_FLOW_LOG_YEAR = 2015;
 
 /**
  * Every year flow logs can have: from the launch of VPC Flow Logs to ten years ahead of now. Old stashes
@@ -81,6 +81,11 @@ export function tableName(options: Pick<AthenaTableOptions, 'table' | 'output'>)
 export function qualifiedName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
   const table = `\`${tableName(options)}\``;
   return options.database ? `\`${options.database}\`.${table}` : table;
+}
+
+/** "db"."table", or "table": the name as a query (rather than DDL) quotes it. */
+export function queryName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
+  return qualifiedName(options).replaceAll('`', '"');
 }
 
 /** The S3 prefix of the table: hive tables start at `AWSLogs/`, as in AWS's own delivery. */
@@ -186,8 +191,8 @@ export function csvTypedViewDdl(options: AthenaTableOptions): string {
   return viewDdl(options, typedViewSelect(options));
 }
 
-/** The typed columns of the CSV view, as its SELECT list (also used by the stack's Glue view). */
-export function typedViewSelect(options: Pick<AthenaTableOptions, 'format' | 'layout'>): string[] {
+/** The typed columns of the CSV view, as its SELECT list. */
+function typedViewSelect(options: Pick<AthenaTableOptions, 'format' | 'layout'>): string[] {
   const select = athenaColumns(options.format).map((c) => {
     // ISO text with Z → timestamp with time zone UTC → the UTC wall time as Parquet's `timestamp`.
     if (c.type === 'timestamp')
@@ -205,13 +210,13 @@ export function parquetViewDdl(options: AthenaTableOptions): string {
 }
 
 /** The view's query: the SELECT list over the table, data files only. */
-export function viewQuery(table: string, select: readonly string[], output: AthenaOutput): string {
+function viewQuery(table: string, select: readonly string[], output: AthenaOutput): string {
   return ['SELECT', select.map((s) => `  ${s}`).join(',\n'), `FROM ${table}`, `WHERE ${dataFileFilter(output)}`].join(
     '\n',
   );
 }
 
 function viewDdl(options: AthenaTableOptions, select: readonly string[]): string {
-  const table = qualifiedName(options).replaceAll('`', '"');
+  const table = queryName(options);
   return `CREATE OR REPLACE VIEW ${viewName(options)} AS\n${viewQuery(table, select, options.output)};`;
 }

@@ -3,7 +3,7 @@ import { HUNTS, missingColumns } from '../hunt/catalog.js';
 import { ATHENA } from '../hunt/dialect.js';
 import { defaults, rankedQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
-import { type AthenaTableOptions, dataFileFilter, qualifiedName, viewName } from './ddl.js';
+import { type AthenaTableOptions, dataFileFilter, queryName, viewName } from './ddl.js';
 
 /** A saved query for the flow-log table, as data (for Athena named queries) and as commented SQL. */
 export interface NamedQuery {
@@ -58,8 +58,8 @@ function readsView(options: AthenaTableOptions, relation: HuntRelation): boolean
   return options.output === 'csv' && relation === 'view';
 }
 
-export function huntRelation(options: AthenaTableOptions, relation: HuntRelation = 'view'): string {
-  return readsView(options, relation) ? viewName(options) : qualifiedName(options).replaceAll('`', '"');
+function huntRelation(options: AthenaTableOptions, relation: HuntRelation = 'view'): string {
+  return readsView(options, relation) ? viewName(options) : queryName(options);
 }
 
 /**
@@ -114,7 +114,7 @@ export function namedQueries(options: AthenaTableOptions, relation: HuntRelation
  * `WITH a AS (…), b AS (…) SELECT …` → the CTE list and the final query (the first SELECT outside parentheses
  * and string literals); a query without WITH is all body.
  */
-export function splitWith(sql: string): { ctes?: string; body: string } {
+function splitWith(sql: string): { ctes?: string; body: string } {
   const text = sql.trimStart();
   if (!/^WITH\s/i.test(text)) return { body: sql };
   let depth = 0;
@@ -141,7 +141,7 @@ export function splitWith(sql: string): { ctes?: string; body: string } {
  * (so Athena lists only them) and the injected account and region, which Athena requires; and, on the table
  * itself (not through a view that does it), only flowlake's data files (see dataFileFilter).
  */
-export function windowPredicate(options: AthenaTableOptions, days: number, dataFilesOnly: boolean): string {
+function windowPredicate(options: AthenaTableOptions, days: number, dataFilesOnly: boolean): string {
   const since = `current_timestamp - INTERVAL '${days}' DAY`;
   const conditions: string[] = [];
   if (options.layout === 'hive') {
