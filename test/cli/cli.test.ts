@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { RunReport } from '../../src/convert/types.js';
+import { flowlake } from '../support/cli.js';
 import { filesUnder } from '../support/files.js';
 import { tempDir } from '../support/temp-dir.js';
-
-/** The real command, as a user runs it (the built bin: `npm test` builds first). */
-function flowlake(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/flowlake.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('the flowlake command', () => {
   it('samples a stash, converts it and reads back every output', () => {

@@ -3,37 +3,18 @@
  * flight aborted (no multipart upload left open, no output without its completion marker).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeSampleStash } from '../../src/sample/stash.js';
 import { inBatches } from '../support/bytes.js';
+import { startFlowlake } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { assertEveryOutputMarked } from '../support/files.js';
-import {
-  cliEnvForTestS3,
-  keysUnder,
-  type S3TestServer,
-  startS3Server,
-  uniqueBucketName,
-} from '../support/s3-server.js';
+import { keysUnder, type S3TestServer, startS3Server, uniqueBucketName } from '../support/s3-server.js';
 import { tempDir } from '../support/temp-dir.js';
 
-/** The built command in a child process (async: the S3 server answers from this process meanwhile). */
-async function flowlake(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['bin/flowlake.js', ...args], {
-    env: cliEnvForTestS3(),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stderr };
-}
+const flowlake = (args: string[]) => startFlowlake(args).exited;
 
 const stoppedLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('flowlake: '));
 

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { convert } from '../../src/convert/run.js';
 import { openFlows } from '../../src/query/index.js';
 import { PLANTED, writeIncidentStash } from '../../src/sample/incidents.js';
+import { flowlake } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
-
-/** The real command (the built bin: `npm test` builds first). */
-function flowlake(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/flowlake.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** One question that touches every type: counts, sums, NULLs from `-`, the time column and a helper. */
 const QUESTION = `SELECT count(*) AS flows, sum(bytes) AS bytes, sum(packets) AS packets,

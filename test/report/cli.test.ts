@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { flowlake } from '../support/cli.js';
 import { tempDir } from '../support/temp-dir.js';
 import { fixtureFlows, MINER } from './fixture-flows.js';
 import { writeFixtureOutputs } from './fixture-outputs.js';
-
-/** The real command, as a user runs it (the built bin: `npm test` builds first). */
-function flowlake(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/flowlake.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('flowlake report', () => {
   const data = writeFixtureOutputs(tempDir(), fixtureFlows());

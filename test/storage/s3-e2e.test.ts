@@ -4,9 +4,7 @@
  * by a failed object or an aborted run.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,16 +17,10 @@ import { DEFAULT_CONVERT_OPTIONS } from '../../src/convert/types.js';
 import { writeSampleStash } from '../../src/sample/stash.js';
 import { S3Storage } from '../../src/storage/s3.js';
 import { inBatches } from '../support/bytes.js';
+import { startFlowlake } from '../support/cli.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { assertEveryOutputMarked, filesUnder } from '../support/files.js';
-import {
-  cliEnvForTestS3,
-  keysUnder,
-  objectsUnder,
-  type S3TestServer,
-  startS3Server,
-  uniqueBucketName,
-} from '../support/s3-server.js';
+import { keysUnder, objectsUnder, type S3TestServer, startS3Server, uniqueBucketName } from '../support/s3-server.js';
 
 const OBJECTS = 1200;
 
@@ -176,18 +168,13 @@ describe('S3→S3 conversion through a faulty network', { timeout: 240_000 }, ()
   it('Ctrl-C on the flowlake command aborts in-flight uploads and exits 130', async () => {
     await server.putObject(source, `sigint/${big.key}`, big.body);
     const watch = await startFaultProxy(server.endpoint, { seed: 3 });
-    const child = spawn(
-      process.execPath,
-      ['bin/flowlake.js', 'convert', `s3://${source}/sigint`, `s3://${dest}/sigint`, '--endpoint-url', watch.endpoint],
-      {
-        env: cliEnvForTestS3(),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const { child, exited } = startFlowlake([
+      'convert',
+      `s3://${source}/sigint`,
+      `s3://${dest}/sigint`,
+      '--endpoint-url',
+      watch.endpoint,
+    ]);
     let interrupted = false;
     // Interrupt once the output's multipart upload has sent a part: the upload is open at that moment.
     watch.onRequest((method, url) => {
@@ -196,7 +183,7 @@ describe('S3→S3 conversion through a faulty network', { timeout: 240_000 }, ()
         child.kill('SIGINT');
       }
     });
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, stderr } = await exited;
     try {
       assert.ok(interrupted, `the run sent no part: ${JSON.stringify(watch.counts)}`);
       assert.equal(code, 130, stderr);
