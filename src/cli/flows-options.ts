@@ -3,6 +3,7 @@ import type { ObjectResult } from '../convert/types.js';
 import { type FlowsOptions, type FlowsSession, openFlows } from '../query/index.js';
 import { collectLogGroupFormat } from './options.js';
 import { ProgressView } from './progress.js';
+import { reportQueryFailure } from './query-errors.js';
 
 /** Options shared by `query`, `hunt` and `report`: where the data is and how to read a stash. */
 export interface SourceFlags {
@@ -41,7 +42,7 @@ function parseLimit(value: string): number {
 }
 
 /** Opens the source of the shared flags, drawing the conversion progress of a stash on stderr. */
-export async function openSource(
+async function openSource(
   src: string,
   flags: SourceFlags,
   extra: Partial<FlowsOptions> = {},
@@ -51,6 +52,27 @@ export async function openSource(
   view.finish();
   for (const f of session.failures) process.stderr.write(`flowlake: not read: ${f.key}: ${f.error}\n`);
   return session;
+}
+
+/**
+ * Opens the source, runs `use` over it and closes it. Exit 1 when part of a stash could not be read (its rows
+ * are missing); the user's SQL or input errors exit 2.
+ */
+export async function withSource(
+  src: string,
+  flags: SourceFlags,
+  extra: Partial<FlowsOptions>,
+  use: (session: FlowsSession) => Promise<void>,
+): Promise<void> {
+  await reportQueryFailure(async () => {
+    const session = await openSource(src, flags, extra);
+    try {
+      await use(session);
+      if (session.failures.length > 0) process.exitCode = 1;
+    } finally {
+      await session.close();
+    }
+  });
 }
 
 function flowsOptions(flags: SourceFlags, view: ProgressView, extra: Partial<FlowsOptions>): FlowsOptions {

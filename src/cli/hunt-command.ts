@@ -3,9 +3,8 @@ import { findHunt, HUNTS } from '../hunt/catalog.js';
 import type { HuntDefinition } from '../hunt/types.js';
 import { addressOrCidr } from '../query/address-list.js';
 import { formatResult, type HuntOptions, type OutputFormat } from '../query/index.js';
-import { addOutputOptions, addSourceOptions, openSource, type SourceFlags } from './flows-options.js';
+import { addOutputOptions, addSourceOptions, type SourceFlags, withSource } from './flows-options.js';
 import { parsePositiveInt } from './options.js';
-import { reportQueryFailure } from './query-errors.js';
 import { checkPageFolder, findingsWord } from './report-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -64,30 +63,25 @@ export function registerHuntCommand(program: Command): void {
       if (src === undefined) throw new UsageError(`hunt ${name} needs a source: flowlake hunt ${name} <src>`);
       const options = huntOptions(hunt, args, flags);
       if (flags.html !== undefined) checkPageFolder(flags.html);
-      await reportQueryFailure(async () => {
-        const session = await openSource(src, flags, {
-          since: flags.since,
-          until: flags.until,
-          enis: flags.enis,
-          ioc: hunt.name === 'ioc' ? (flags.list as string) : flags.ioc,
-        });
-        try {
-          if (flags.html !== undefined) {
-            const { writeHuntPage } = await import('../report/index.js');
-            const page = await writeHuntPage(session, hunt.name, flags.html, {
-              huntOptions: options,
-              limit: flags.limit,
-              since: flags.since,
-              until: flags.until,
-            });
-            process.stderr.write(`wrote ${page.file} (${findingsWord(page.findings)})\n`);
-          } else {
-            const result = await session.hunt(hunt.name, options, flags.limit);
-            process.stdout.write(formatResult(result, flags.format));
-          }
-          if (session.failures.length > 0) process.exitCode = 1;
-        } finally {
-          await session.close();
+      const extra = {
+        since: flags.since,
+        until: flags.until,
+        enis: flags.enis,
+        ioc: hunt.name === 'ioc' ? (flags.list as string) : flags.ioc,
+      };
+      await withSource(src, flags, extra, async (session) => {
+        if (flags.html !== undefined) {
+          const { writeHuntPage } = await import('../report/index.js');
+          const page = await writeHuntPage(session, hunt.name, flags.html, {
+            huntOptions: options,
+            limit: flags.limit,
+            since: flags.since,
+            until: flags.until,
+          });
+          process.stderr.write(`wrote ${page.file} (${findingsWord(page.findings)})\n`);
+        } else {
+          const result = await session.hunt(hunt.name, options, flags.limit);
+          process.stdout.write(formatResult(result, flags.format));
         }
       });
     },

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { formatResult, type OutputFormat } from '../query/index.js';
-import { addOutputOptions, addSourceOptions, openSource, type SourceFlags } from './flows-options.js';
-import { reportQueryFailure } from './query-errors.js';
+import { addOutputOptions, addSourceOptions, type SourceFlags, withSource } from './flows-options.js';
 
 interface QueryFlags extends SourceFlags {
   format: OutputFormat;
@@ -19,15 +18,9 @@ export function registerQueryCommand(program: Command): void {
       'one read-only statement over the view `flows`; helpers: is_private(a), is_public(a), in_cidr(a, cidr)',
     );
   addSourceOptions(addOutputOptions(command, 50)).action(async (src: string, sql: string, flags: QueryFlags) => {
-    await reportQueryFailure(async () => {
-      const session = await openSource(src, flags);
-      try {
-        const result = await session.query(sql, flags.limit);
-        process.stdout.write(formatResult(result, flags.format));
-        if (session.failures.length > 0) process.exitCode = 1;
-      } finally {
-        await session.close();
-      }
+    await withSource(src, flags, {}, async (session) => {
+      const result = await session.query(sql, flags.limit);
+      process.stdout.write(formatResult(result, flags.format));
     });
   });
 }
