@@ -42,11 +42,7 @@ function parseLimit(value: string): number {
 }
 
 /** Opens the source of the shared flags, drawing the conversion progress of a stash on stderr. */
-async function openSource(
-  src: string,
-  flags: SourceFlags,
-  extra: Partial<FlowsOptions> = {},
-): Promise<FlowsSession> {
+async function openSource(src: string, flags: SourceFlags, extra: Partial<FlowsOptions> = {}): Promise<FlowsSession> {
   const view = new ProgressView(process.stderr, Boolean(flags.quiet));
   const session = await openFlows(src, flowsOptions(flags, view, extra));
   view.finish();

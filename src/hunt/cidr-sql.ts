@@ -5,17 +5,33 @@
  * when the CIDR is not of a shape handled here (the caller falls back to `in_cidr`).
  */
 export function literalCidrTest(address: string, cidr: string): string | undefined {
-  const [network, bitsText, extra] = cidr.trim().split('/');
-  if (extra !== undefined) return undefined;
-  if (network.includes(':')) return ipv6Test(address, network, bitsText === undefined ? 128 : Number(bitsText));
-  return ipv4Test(address, network, bitsText === undefined ? 32 : Number(bitsText));
+  const parsed = parseCidr(cidr.trim());
+  if (parsed === undefined) return undefined;
+  return parsed.v6 ? ipv6Test(address, parsed.expanded, parsed.bits) : ipv4Test(address, parsed.octets, parsed.bits);
 }
 
-function ipv4Test(a: string, network: string, bits: number): string | undefined {
-  const octets = network.split('.').map((o) => (/^\d{1,3}$/.test(o) ? Number(o) : Number.NaN));
-  if (octets.length !== 4 || octets.some((o) => !(o <= 255)) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
-    return undefined;
+/** A CIDR or bare address, parsed: IPv4 octets or the 32 hex digits of IPv6, and the prefix length. */
+export type ParsedCidr =
+  | { readonly v6: false; readonly octets: readonly number[]; readonly bits: number }
+  | { readonly v6: true; readonly network: string; readonly expanded: string; readonly bits: number };
+
+/** `10.0.0.0/8`, `2001:db8::/32`, or a bare address (/32, /128); undefined when malformed. */
+export function parseCidr(text: string): ParsedCidr | undefined {
+  const [network, bitsText, extra] = text.split('/');
+  if (extra !== undefined) return undefined;
+  const v6 = network.includes(':');
+  const bits = bitsText === undefined ? (v6 ? 128 : 32) : Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > (v6 ? 128 : 32)) return undefined;
+  if (v6) {
+    const expanded = expandIpv6(network);
+    return expanded === undefined ? undefined : { v6, network, expanded, bits };
   }
+  const octets = network.split('.').map((o) => (/^\d{1,3}$/.test(o) ? Number(o) : Number.NaN));
+  if (octets.length !== 4 || octets.some((o) => !(o <= 255))) return undefined;
+  return { v6, octets, bits };
+}
+
+function ipv4Test(a: string, octets: readonly number[], bits: number): string | undefined {
   if (bits === 0) return `(CASE WHEN contains(${a}, ':') THEN false ELSE flowlake_ip4(${a}) IS NOT NULL END)`;
   if (bits === 32) return `(${a} = '${octets.join('.')}')`;
   const whole = Math.floor(bits / 8);
@@ -32,10 +48,7 @@ function ipv4Test(a: string, network: string, bits: number): string | undefined 
 }
 
 /** Prefixes of up to 16 bits look at the first hextet only; /128 compares the expanded address. */
-function ipv6Test(a: string, network: string, bits: number): string | undefined {
-  if (!Number.isInteger(bits) || bits < 0 || bits > 128) return undefined;
-  const expanded = expandIpv6(network);
-  if (expanded === undefined) return undefined;
+function ipv6Test(a: string, expanded: string, bits: number): string | undefined {
   const first = Number.parseInt(expanded.slice(0, 4), 16);
   // CASE, not AND: DuckDB evaluates a THEN only for the rows its WHEN selects, so IPv4 rows skip the parsing.
   const hextet = `CASE WHEN starts_with(${a}, ':') THEN 0 ELSE TRY_CAST('0x' || split_part(${a}, ':', 1) AS INTEGER) END`;

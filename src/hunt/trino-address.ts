@@ -1,4 +1,4 @@
-import { expandIpv6 } from './cidr-sql.js';
+import { parseCidr } from './cidr-sql.js';
 
 /**
  * Address tests for Athena (Trino) on the text of an address. Trino's own `ipaddress` type would do this, but a
@@ -58,24 +58,15 @@ export function trinoInCidr(a: string, cidr: string): string {
  * common shapes, the general test otherwise. May be NULL for a NULL address (callers coalesce).
  */
 export function trinoInLiteralCidr(a: string, cidr: string): string {
-  const [network, bitsText, extra] = cidr.trim().split('/');
-  if (extra === undefined) {
-    if (network.includes(':')) {
-      const test = ipv6Literal(a, network, bitsText === undefined ? 128 : Number(bitsText));
-      if (test) return test;
-    } else {
-      const test = ipv4Literal(a, network, bitsText === undefined ? 32 : Number(bitsText));
-      if (test) return test;
-    }
+  const parsed = parseCidr(cidr.trim());
+  if (parsed !== undefined) {
+    const test = parsed.v6 ? ipv6Literal(a, parsed.expanded, parsed.bits) : ipv4Literal(a, parsed.octets, parsed.bits);
+    if (test) return test;
   }
   return trinoInCidr(a, `'${cidr.replaceAll("'", "''")}'`);
 }
 
-function ipv4Literal(a: string, network: string, bits: number): string | undefined {
-  const octets = network.split('.').map((o) => (/^\d{1,3}$/.test(o) ? Number(o) : Number.NaN));
-  if (octets.length !== 4 || octets.some((o) => !(o <= 255)) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
-    return undefined;
-  }
+function ipv4Literal(a: string, octets: readonly number[], bits: number): string {
   if (bits === 0) return `(${trinoIsIpv4(a)})`;
   if (bits === 32) return `(${a} = '${octets.join('.')}')`;
   const whole = Math.floor(bits / 8);
@@ -89,10 +80,7 @@ function ipv4Literal(a: string, network: string, bits: number): string | undefin
   return whole === 0 ? `(${trinoIsIpv4(a)} AND ${octet})` : `(${prefix} AND ${octet})`;
 }
 
-function ipv6Literal(a: string, network: string, bits: number): string | undefined {
-  if (!Number.isInteger(bits) || bits < 0 || bits > 128) return undefined;
-  const expanded = expandIpv6(network);
-  if (expanded === undefined) return undefined;
+function ipv6Literal(a: string, expanded: string, bits: number): string {
   if (bits === 0) return `(${trinoIpv6Hex(a)} IS NOT NULL)`;
   if (bits <= 16) {
     // Only the first group counts: compare it as a number (a leading `::` makes it 0).

@@ -1,4 +1,4 @@
-import { expandIpv6 } from '../hunt/cidr-sql.js';
+import { expandIpv6, parseCidr } from '../hunt/cidr-sql.js';
 import { QueryInputError } from './errors.js';
 import { readInputFile } from './input-file.js';
 
@@ -28,18 +28,9 @@ export async function readAddressList(path: string): Promise<string[]> {
 
 /** An IPv4/IPv6 address or CIDR as a CIDR (a bare address becomes /32 or /128); undefined when malformed. */
 export function addressOrCidr(entry: string): string | undefined {
-  const [address, bitsText, extra] = entry.split('/');
-  if (extra !== undefined) return undefined;
-  if (address.includes(':')) {
-    const bits = bitsText === undefined ? 128 : Number(bitsText);
-    if (expandIpv6(address) === undefined || !Number.isInteger(bits) || bits < 0 || bits > 128) return undefined;
-    return `${address.toLowerCase()}/${bits}`;
-  }
-  const octets = address.split('.');
-  const bits = bitsText === undefined ? 32 : Number(bitsText);
-  if (octets.length !== 4 || octets.some((o) => !/^\d{1,3}$/.test(o) || Number(o) > 255)) return undefined;
-  if (!Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
-  return `${octets.map(Number).join('.')}/${bits}`;
+  const parsed = parseCidr(entry);
+  if (parsed === undefined) return undefined;
+  return parsed.v6 ? `${parsed.network.toLowerCase()}/${parsed.bits}` : `${parsed.octets.join('.')}/${parsed.bits}`;
 }
 
 /** Where IPv4 addresses sit in the 128-bit numbers of `flowlake_ip_num` (::ffff:0:0/96). */
