@@ -105,8 +105,9 @@ function huntOptions(hunt: HuntDefinition, args: string[], flags: HuntFlags): Hu
   } else if (args.length > 0) {
     throw new UsageError(`hunt ${hunt.name} takes no arguments after the source (got ${args.join(' ')})`);
   }
-  if (flags.by !== undefined && !['ip', 'pair', 'eni', 'port'].includes(flags.by)) {
-    throw new UsageError(`--by must be ip, pair, eni or port`);
+  const byChoices = findHunt('talkers')?.options?.find((o) => o.name === 'by')?.choices ?? [];
+  if (flags.by !== undefined && !byChoices.includes(flags.by)) {
+    throw new UsageError(`--by must be ${byChoices.slice(0, -1).join(', ')} or ${byChoices.at(-1)}`);
   }
   if (flags.baselineUntil !== undefined && Number.isNaN(Date.parse(flags.baselineUntil))) {
     throw new UsageError(`--baseline-until "${flags.baselineUntil}" is not an ISO time`);
