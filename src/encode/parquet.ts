@@ -3,8 +3,8 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { EventBatch } from '../decode/types.js';
 import { fitsType, scanInt, scanned } from '../formats/values.js';
+import type { CompressionName } from './parquet/codecs.js';
 import type { NumberColumn } from './parquet/number-column.js';
-import type { CompressionName } from './parquet/pages.js';
 import { columnsFor } from './parquet/schema.js';
 import type { StringColumn } from './parquet/string-column.js';
 import { ParquetWriter } from './parquet/writer.js';
@@ -12,7 +12,7 @@ import type { Encoder, EncoderFactory, EncoderOptions } from './types.js';
 
 export interface ParquetEncoderOptions extends EncoderOptions {
   readonly rowGroupRows?: number;
-  /** Snappy by default. zstd is not offered: Node 20 has no zstd codec built in. */
+  /** zstd where the runtime has it (Node ≥ 22.15), else Snappy (see codecs.ts). */
   readonly compression?: CompressionName;
 }
 
@@ -57,6 +57,7 @@ export class ParquetEncoder implements Encoder {
     let next = 0;
     while (next < lines.length) {
       const take = Math.min(lines.length - next, writer.capacity - writer.rows);
+      writer.reserve(writer.rows + take);
       writer.rows = this.fill(lines, timestamps, next, next + take, writer.rows);
       next += take;
       for (const strings of this.stringColumns) strings?.considerPlain(writer.rows);

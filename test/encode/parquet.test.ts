@@ -3,11 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import * as zlib from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import type { EventBatch } from '../../src/decode/types.js';
-import type { CompressionName } from '../../src/encode/parquet/pages.js';
+import { type CompressionName, zstdAvailable } from '../../src/encode/parquet/codecs.js';
+import { MAX_PAGE_BYTES, MAX_PAGE_ROWS } from '../../src/encode/parquet/pages.js';
 import { createParquetEncoder, ParquetEncoder } from '../../src/encode/parquet.js';
 import { DEFAULT_FORMAT, type FlowFormat, resolveFormat } from '../../src/formats/format.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -74,6 +76,86 @@ function save(bytes: Buffer): string {
 
 async function duck(sql: string): Promise<Record<string, unknown>[]> {
   return (await con.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+}
+
+function zstdDecompress(input: Uint8Array): Uint8Array {
+  return (zlib as unknown as { zstdDecompressSync(b: Uint8Array): Buffer }).zstdDecompressSync(input);
+}
+
+/**
+ * The uncompressed size of every data page in the file, read from the page headers themselves: walks each
+ * column chunk's pages (thrift compact: field 2 is uncompressed_page_size, field 3 compressed_page_size).
+ */
+function pageSizes(bytes: Buffer): number[] {
+  const meta = parquetMetadata(arrayBufferOf(bytes));
+  const sizes: number[] = [];
+  for (const group of meta.row_groups) {
+    for (const column of group.columns) {
+      const m = column.meta_data;
+      if (!m) continue;
+      let at = Number(m.dictionary_page_offset ?? m.data_page_offset);
+      const end = Number(m.dictionary_page_offset ?? m.data_page_offset) + Number(m.total_compressed_size);
+      while (at < end) {
+        const header = readPageHeader(bytes, at);
+        if (header.type === 0) sizes.push(header.uncompressed);
+        at = header.bodyStart + header.compressed;
+      }
+    }
+  }
+  return sizes;
+}
+
+/** The first fields of a PageHeader (type, sizes) and where its body starts; skips the rest of the struct. */
+function readPageHeader(
+  bytes: Buffer,
+  start: number,
+): { type: number; uncompressed: number; compressed: number; bodyStart: number } {
+  let at = start;
+  const varint = () => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[at++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+      shift += 7;
+    }
+  };
+  const zigzag = () => {
+    const v = varint();
+    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  };
+  const skip = (type: number): void => {
+    if (type === 1 || type === 2) return;
+    if (type === 3) at++;
+    else if (type === 4 || type === 5 || type === 6) varint();
+    else if (type === 7) at += 8;
+    else if (type === 8) at += varint();
+    else if (type === 9 || type === 10) {
+      const head = bytes[at++];
+      const size = head >> 4 === 15 ? varint() : head >> 4;
+      for (let i = 0; i < size; i++) skip(head & 15);
+    } else if (type === 12) skipStruct();
+  };
+  const skipStruct = (): void => {
+    for (;;) {
+      const head = bytes[at++];
+      if (head === 0) return;
+      if (head >> 4 === 0) zigzag();
+      skip(head & 15);
+    }
+  };
+  const fields: number[] = [];
+  let id = 0;
+  for (;;) {
+    const head = bytes[at++];
+    if (head === 0) break;
+    id = head >> 4 === 0 ? zigzag() : id + (head >> 4);
+    const type = head & 15;
+    if (id <= 3 && type === 5) fields[id] = zigzag();
+    else skip(type);
+  }
+  return { type: fields[1], uncompressed: fields[2], compressed: fields[3], bodyStart: at };
 }
 
 function arrayBufferOf(bytes: Buffer): ArrayBuffer {
@@ -187,7 +269,8 @@ describe('Parquet encoder', () => {
       );
       timestamps.push(1580515178000 + i);
     }
-    for (const compression of ['snappy', 'gzip', 'none'] as const) {
+    const codecs: CompressionName[] = ['snappy', 'gzip', 'none', ...(zstdAvailable() ? (['zstd'] as const) : [])];
+    for (const compression of codecs) {
       const bytes = await encode(DEFAULT_FORMAT, lines, timestamps, { rowGroupRows: 600, compression, batchRows: 333 });
       const meta = parquetMetadata(arrayBufferOf(bytes));
       assert.deepEqual(
@@ -210,11 +293,57 @@ describe('Parquet encoder', () => {
       const objects = await parquetReadObjects({
         file: arrayBufferOf(bytes),
         columns: ['srcport'],
-        compressors: { GZIP: (input) => gunzipSync(input) },
+        compressors: { GZIP: (input) => gunzipSync(input), ZSTD: (input) => zstdDecompress(input) },
       });
       assert.equal(objects.length, 2500);
       assert.equal(objects[1200].srcport, 41200);
     }
+  });
+
+  it('splits a column chunk into data pages of at most MAX_PAGE_ROWS rows and 1 MiB, and writes encoding_stats', async () => {
+    // 150,000 rows in one row group: long distinct strings (plain, cut by bytes), a dictionary column and
+    // numbers (cut by rows). Every page within bounds, every value in its row, in DuckDB and hyparquet.
+    const lines: string[] = [];
+    const pad = 'x'.repeat(40);
+    for (let i = 0; i < 150_000; i++) {
+      lines.push(
+        `2 123456789012 eni-${pad}${i} 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255} 10.0.0.${i % 3} ${i % 60000} 443 6 ${i} ${i * 7} ${1580515178 + i} ${1580515238 + i} ACCEPT ${i % 9 ? 'OK' : 'NODATA'}`,
+      );
+    }
+    const bytes = await encode(DEFAULT_FORMAT, lines, new Array(lines.length).fill(Number.NaN), {
+      rowGroupRows: 200_000,
+      batchRows: 4096,
+    });
+    const meta = parquetMetadata(arrayBufferOf(bytes));
+    assert.equal(meta.row_groups.length, 1);
+    for (const column of meta.row_groups[0].columns) {
+      const name = column.meta_data?.path_in_schema.join('.');
+      const stats = column.meta_data?.encoding_stats ?? [];
+      const dataPages = stats.filter((s) => s.page_type === 'DATA_PAGE');
+      assert.equal(dataPages.length, 1, `${name}: one encoding for its data pages`);
+      if (column.meta_data?.dictionary_page_offset !== undefined) {
+        assert.equal(dataPages[0].encoding, 'RLE_DICTIONARY', name);
+        assert.deepEqual(
+          stats.filter((s) => s.page_type === 'DICTIONARY_PAGE').map((s) => [s.encoding, s.count]),
+          [['PLAIN', 1]],
+          name,
+        );
+      } else assert.equal(dataPages[0].encoding, 'PLAIN', name);
+      assert.ok(dataPages[0].count >= Math.ceil(150_000 / MAX_PAGE_ROWS), `${name}: ${dataPages[0].count} pages`);
+    }
+    const path = save(bytes);
+    const [check] = await duck(
+      `SELECT count(*) AS n, count(DISTINCT interface_id) AS enis, sum(srcport) AS ports, count(packets) AS p FROM '${path}'`,
+    );
+    const ports = lines.reduce((sum, _, i) => sum + (i % 60000), 0);
+    assert.deepEqual(check, { n: '150000', enis: '150000', ports: String(ports), p: '150000' });
+    const objects = await parquetReadObjects({ file: arrayBufferOf(bytes), columns: ['interface_id', 'log_status'] });
+    const wrong = objects.findIndex(
+      (o, i) => o.interface_id !== `eni-${pad}${i}` || o.log_status !== (i % 9 ? 'OK' : 'NODATA'),
+    );
+    assert.equal(wrong, -1, `row ${wrong}`);
+    // Page bodies as their headers give them: none over MAX_PAGE_BYTES of values (+ levels and header).
+    for (const size of pageSizes(bytes)) assert.ok(size <= MAX_PAGE_BYTES + 64 * 1024, `a page of ${size} bytes`);
   });
 
   it('writes high-cardinality string columns as plain values and low-cardinality ones with a dictionary', async () => {

@@ -1,28 +1,42 @@
-import { type ColumnBuffer, dictionaryWins, type EncodedChunk, indexBytes } from './columns.js';
-import { type CompressionName, dataPage, dictionaryPage, type EncodedPage } from './pages.js';
+import {
+  type ColumnBuffer,
+  dictionaryWins,
+  type EncodedChunk,
+  grown,
+  indexBytes,
+  scratchDictionaryArray,
+  scratchFloatArray,
+  scratchIntArray,
+} from './columns.js';
+import {
+  type CompressionName,
+  countDefined,
+  dataPage,
+  dictionaryPage,
+  type EncodedPage,
+  fixedPageStarts,
+} from './pages.js';
 import { type ColumnSpec, Encoding } from './schema.js';
 
 /** int32, int64 and timestamp columns: values kept as doubles (exact for every safe integer). */
 export class NumberColumn implements ColumnBuffer {
-  readonly defined: Uint8Array;
-  readonly values: Float64Array;
+  defined: Uint8Array;
+  values: Float64Array;
   private readonly width: number;
-  /** Reused between row groups: the non-null values and their dictionary indices. */
-  private readonly present: Float64Array;
-  private readonly indices: Int32Array;
-  /** The dictionary's values, when there is one. */
-  private readonly entries: Float64Array;
 
   constructor(
     readonly spec: ColumnSpec,
-    capacity: number,
+    initialRows: number,
   ) {
-    this.defined = new Uint8Array(capacity);
-    this.values = new Float64Array(capacity);
+    this.defined = new Uint8Array(initialRows);
+    this.values = new Float64Array(initialRows);
     this.width = spec.kind === 'int32' ? 4 : 8;
-    this.present = new Float64Array(capacity);
-    this.indices = new Int32Array(capacity);
-    this.entries = new Float64Array((capacity >> 1) + 2); // a dictionary has at most half the rows (+1)
+  }
+
+  grow(rows: number): void {
+    if (rows <= this.defined.length) return;
+    this.defined = grown(this.defined, rows);
+    this.values = grown(this.values, rows);
   }
 
   reset(): void {
@@ -30,34 +44,62 @@ export class NumberColumn implements ColumnBuffer {
   }
 
   encode(rows: number, compression: CompressionName): EncodedChunk {
-    const { defined, width, present, entries } = this;
+    const { defined, width } = this;
+    // The non-null values, their dictionary indices and the dictionary: scratch, reused by every column.
+    const present = scratchFloatArray(rows);
     const m = gatherPresent(defined, this.values, rows, present);
     const min = gathered[0];
     const max = gathered[1];
+    const indices = scratchIntArray(rows);
+    const entries = scratchDictionaryArray((rows >> 1) + 2); // a dictionary has at most half the rows (+1)
+    const n = m > 0 ? buildNumberDictionary(present, indices, m, m >> 1, min, max, entries) : -1;
+    const useDictionary = n > 0 && dictionaryWins(n * width, m, n, m * width);
     const pages: EncodedPage[] = [];
-    const n = m > 0 ? buildNumberDictionary(present, this.indices, m, m >> 1, min, max, entries) : -1;
-    let encodings: number[];
-    if (n > 0 && dictionaryWins(n * width, m, n, m * width)) {
-      pages.push(dictionaryPage(plainValues(entries, n, width), n, compression));
-      pages.push(dataPage(defined, rows, indexBytes(this.indices, m, n), Encoding.RLE_DICTIONARY, compression));
-      encodings = [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY];
-    } else {
-      pages.push(dataPage(defined, rows, plainValues(present, m, width), Encoding.PLAIN, compression));
-      encodings = [Encoding.PLAIN, Encoding.RLE];
+    if (useDictionary) pages.push(dictionaryPage(plainValues(entries, 0, n, width), n, compression));
+    let offset = 0;
+    const starts = fixedPageStarts(rows);
+    for (let p = 0; p < starts.length; p++) {
+      const from = starts[p];
+      const to = p + 1 < starts.length ? starts[p + 1] : rows;
+      const count = countDefined(defined, from, to);
+      const values = useDictionary
+        ? indexBytes(indices.subarray(offset, offset + count), count, n)
+        : plainValues(present, offset, count, width);
+      pages.push(
+        dataPage(
+          defined,
+          from,
+          to - from,
+          values,
+          useDictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN,
+          compression,
+        ),
+      );
+      offset += count;
     }
+    const encodings = useDictionary
+      ? [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY]
+      : [Encoding.PLAIN, Encoding.RLE];
     const stats = m > 0 ? { min: plainValue(min, width), max: plainValue(max, width) } : {};
-    return { pages, hasDictionary: encodings.length === 3, encodings, nullCount: rows - m, ...stats };
+    return {
+      pages,
+      hasDictionary: useDictionary,
+      encodings,
+      dataEncoding: useDictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN,
+      nullCount: rows - m,
+      ...stats,
+    };
   }
 }
 
-/** values[0, count) as PLAIN int32 or int64 (little-endian; int64 as two 32-bit halves, without BigInt). */
-function plainValues(values: Float64Array, count: number, width: number): Uint8Array {
+/** values[from, from + count) as PLAIN int32 or int64 (little-endian; int64 as two 32-bit halves, without BigInt). */
+export function plainValues(values: Float64Array, from: number, count: number, width: number): Uint8Array {
   const out = new Uint8Array(count * width);
   const view = new DataView(out.buffer);
-  if (width === 4) for (let j = 0; j < count; j++) view.setInt32(j * 4, values[j], true);
+  if (width === 4) for (let j = 0; j < count; j++) view.setInt32(j * 4, values[from + j], true);
   else {
     for (let j = 0; j < count; j++) {
-      const v = values[j];
+      const v = values[from + j];
       view.setUint32(j * 8, v >>> 0, true);
       view.setInt32(j * 8 + 4, Math.floor(v / 4294967296), true);
     }
@@ -66,7 +108,7 @@ function plainValues(values: Float64Array, count: number, width: number): Uint8A
 }
 
 function plainValue(v: number, width: number): Uint8Array {
-  return plainValues(Float64Array.of(v), 1, width);
+  return plainValues(Float64Array.of(v), 0, 1, width);
 }
 
 /** The min and max of the last `gatherPresent`: [min, max]. */
@@ -119,9 +161,21 @@ function buildNumberDictionary(
   // (ports, protocols), a sample decides before paying for a full table.
   const range = max - min;
   if (range >= SMALL_RANGE && m > SAMPLE && new Set(present.subarray(0, SAMPLE)).size > SAMPLE / 2) return -1;
-  return range < DIRECT_RANGE
-    ? directDictionary(present, indices, m, limit, min, new Int32Array(range + 1).fill(-1), entries)
-    : mappedDictionary(present, indices, m, limit, entries);
+  if (range >= DIRECT_RANGE) return mappedDictionary(present, indices, m, limit, entries);
+  const slot = directSlots(range + 1);
+  const n = directDictionary(present, indices, m, limit, min, slot, entries);
+  // Leave the shared table all -1 again: clearing the slots used costs far less than a fresh table per chunk.
+  const used = n < 0 ? limit + 2 : n;
+  for (let k = 0; k < used; k++) slot[entries[k] - min] = -1;
+  return n;
+}
+
+/** The lookup table of directDictionary, shared by every column and kept at -1 between uses. */
+let slots = new Int32Array(0);
+
+function directSlots(size: number): Int32Array {
+  if (slots.length < size) slots = new Int32Array(Math.max(size, slots.length * 2)).fill(-1);
+  return slots;
 }
 
 function directDictionary(
@@ -138,10 +192,10 @@ function directDictionary(
     const v = present[j];
     let k = slot[v - min];
     if (k < 0) {
-      if (n > limit) return -1;
       k = n++;
       slot[v - min] = k;
       entries[k] = v;
+      if (n > limit + 1) return -1;
     }
     indices[j] = k;
   }

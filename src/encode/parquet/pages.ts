@@ -1,17 +1,19 @@
-import { gzipSync } from 'node:zlib';
 import { ByteWriter } from './bytes.js';
+import { type CompressionName, compressPage } from './codecs.js';
 import { writeLevels } from './rle.js';
-import { Codec, Encoding, PageType } from './schema.js';
-import { snappyCompress } from './snappy.js';
+import { Encoding, PageType } from './schema.js';
 import { encodeThrift, type ThriftStruct } from './thrift.js';
 
-export type CompressionName = 'snappy' | 'gzip' | 'none';
+export { CODEC_IDS, type CompressionName } from './codecs.js';
 
-export const CODEC_IDS: Readonly<Record<CompressionName, number>> = {
-  snappy: Codec.SNAPPY,
-  gzip: Codec.GZIP,
-  none: Codec.UNCOMPRESSED,
-};
+/**
+ * Rows per data page at most. With at most 1 MiB of values per page besides (see string-column.ts), a page stays
+ * under the 1 MiB that Security Lake asks for and Trino writes; readers that fetch a range of rows decode little
+ * more than they need.
+ */
+export const MAX_PAGE_ROWS = 32_768;
+/** Uncompressed bytes of values a data page holds at most. */
+export const MAX_PAGE_BYTES = 1 << 20;
 
 /** One page as written to the file: its thrift header followed by its (compressed) body. */
 export interface EncodedPage {
@@ -20,19 +22,13 @@ export interface EncodedPage {
   readonly uncompressedSize: number;
 }
 
-function compress(body: Uint8Array, compression: CompressionName): Uint8Array {
-  if (compression === 'snappy') return snappyCompress(body);
-  if (compression === 'gzip') return gzipSync(body, { level: 6 });
-  return body.slice();
-}
-
 function page(
   type: number,
   body: Uint8Array,
   compression: CompressionName,
   detail: [number, ThriftStruct],
 ): EncodedPage {
-  const compressed = compress(body, compression);
+  const compressed = compressPage(body, compression);
   const header = encodeThrift([
     [1, { i32: type }],
     [2, { i32: body.length }],
@@ -56,9 +52,10 @@ export function dictionaryPage(body: Uint8Array, entries: number, compression: C
   ]);
 }
 
-/** A v1 data page: definition levels (length-prefixed RLE) then the values in `encoding`. */
+/** A v1 data page of rows [start, start + rows): definition levels (length-prefixed RLE) then the values. */
 export function dataPage(
   defined: Uint8Array,
+  start: number,
   rows: number,
   values: Uint8Array,
   encoding: number,
@@ -66,7 +63,7 @@ export function dataPage(
 ): EncodedPage {
   const body = new ByteWriter(values.length + 64);
   body.int32(0); // length of the levels, patched below
-  writeLevels(body, defined, rows);
+  writeLevels(body, defined.subarray(start, start + rows), rows);
   body.view.setInt32(0, body.length - 4, true);
   body.bytes(values);
   return page(PageType.DATA_PAGE, body.written(), compression, [
@@ -78,4 +75,21 @@ export function dataPage(
       [4, { i32: Encoding.RLE }],
     ],
   ]);
+}
+
+/**
+ * Page boundaries by rows alone: [0, MAX_PAGE_ROWS), … For values of a fixed width (numbers, dictionary
+ * indices) that keeps every page well under MAX_PAGE_BYTES.
+ */
+export function fixedPageStarts(rows: number): number[] {
+  const starts: number[] = [];
+  for (let s = 0; s < rows || starts.length === 0; s += MAX_PAGE_ROWS) starts.push(s);
+  return starts;
+}
+
+/** How many of `defined[from, to)` are set: the values a page of those rows holds. */
+export function countDefined(defined: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n += defined[i];
+  return n;
 }

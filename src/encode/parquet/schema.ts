@@ -6,7 +6,6 @@ export const PhysicalType = { INT32: 1, INT64: 2, BYTE_ARRAY: 6 } as const;
 export const Repetition = { REQUIRED: 0, OPTIONAL: 1 } as const;
 export const ConvertedType = { UTF8: 0, TIMESTAMP_MILLIS: 9 } as const;
 export const Encoding = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
-export const Codec = { UNCOMPRESSED: 0, SNAPPY: 1, GZIP: 2 } as const;
 export const PageType = { DATA_PAGE: 0, DICTIONARY_PAGE: 2 } as const;
 
 /** What a column holds: the event timestamp, or a flow-log field typed as in AWS's own Parquet delivery. */

@@ -1,7 +1,16 @@
 import { emptyStrings } from '../../util/array-kinds.js';
 import { ByteWriter } from './bytes.js';
-import { type ColumnBuffer, dictionaryWins, type EncodedChunk, indexBytes } from './columns.js';
-import { type CompressionName, dataPage, dictionaryPage, type EncodedPage } from './pages.js';
+import { type ColumnBuffer, dictionaryWins, type EncodedChunk, grown, indexBytes, scratchIntArray } from './columns.js';
+import {
+  type CompressionName,
+  countDefined,
+  dataPage,
+  dictionaryPage,
+  type EncodedPage,
+  fixedPageStarts,
+  MAX_PAGE_BYTES,
+  MAX_PAGE_ROWS,
+} from './pages.js';
 import { type ColumnSpec, Encoding } from './schema.js';
 
 const SPACE = 0x20;
@@ -17,8 +26,8 @@ const PROBE_ROWS = 16_384;
  * never repeat would be the single biggest cost of the encoder.
  */
 export class StringColumn implements ColumnBuffer {
-  readonly defined: Uint8Array;
-  private readonly indices: Int32Array;
+  defined: Uint8Array;
+  private indices: Int32Array;
   private dict = new Map<string, number>();
   private entries = emptyStrings();
   /**
@@ -40,10 +49,16 @@ export class StringColumn implements ColumnBuffer {
 
   constructor(
     readonly spec: ColumnSpec,
-    capacity: number,
+    initialRows: number,
   ) {
-    this.defined = new Uint8Array(capacity);
-    this.indices = new Int32Array(capacity);
+    this.defined = new Uint8Array(initialRows);
+    this.indices = new Int32Array(initialRows);
+  }
+
+  grow(rows: number): void {
+    if (rows <= this.defined.length) return;
+    this.defined = grown(this.defined, rows);
+    this.indices = grown(this.indices, rows);
   }
 
   /**
@@ -100,7 +115,7 @@ export class StringColumn implements ColumnBuffer {
   private probe(rowsSoFar: number): void {
     this.probed = true;
     if (this.entries.length < rowsSoFar / 4) return;
-    this.plain.ensure(this.defined.length * 24);
+    this.plain.ensure(rowsSoFar * 24);
     appendEntries(this.plain, this.entries, this.indices, this.defined, rowsSoFar);
     this.isPlain = true;
     this.clearDictionary();
@@ -125,12 +140,24 @@ export class StringColumn implements ColumnBuffer {
 
   private encodePlain(rows: number, compression: CompressionName): EncodedChunk {
     const { defined } = this;
-    const pages = [dataPage(defined, rows, this.plain.written(), Encoding.PLAIN, compression)];
+    const values = this.plain.written();
+    const pages: EncodedPage[] = [];
+    // Pages end at MAX_PAGE_ROWS rows or once their values reach MAX_PAGE_BYTES, whichever comes first.
+    let from = 0;
+    let at = 0;
+    while (from < rows || pages.length === 0) {
+      const end = plainPageEnd(defined, values, from, rows, at);
+      const to = pageEnd.row;
+      pages.push(dataPage(defined, from, to - from, values.subarray(at, end), Encoding.PLAIN, compression));
+      from = to;
+      at = end;
+    }
     // No min/max: mostly-distinct values (addresses) give ranges that prune nothing, and cost a compare per row.
     return {
       pages,
       hasDictionary: false,
       encodings: [Encoding.PLAIN, Encoding.RLE],
+      dataEncoding: Encoding.PLAIN,
       nullCount: countNulls(defined, rows),
     };
   }
@@ -145,23 +172,71 @@ export class StringColumn implements ColumnBuffer {
     const offsets = new Int32Array(n + 1);
     const ascii = writeEntries(dictBody, entries, offsets);
     const dictBytes = dictBody.written();
-    const present = new Int32Array(rows);
+    const present = scratchIntArray(rows);
     const m = gatherIndices(defined, indices, rows, present);
     const plainBytes = plainSize(present, m, offsets);
     const pages: EncodedPage[] = [];
-    let encodings: number[];
-    if (n > 0 && dictionaryWins(dictBytes.length, m, n, plainBytes)) {
+    const useDictionary = n > 0 && dictionaryWins(dictBytes.length, m, n, plainBytes);
+    if (useDictionary) {
       pages.push(dictionaryPage(dictBytes, n, compression));
-      pages.push(dataPage(defined, rows, indexBytes(present, m, n), Encoding.RLE_DICTIONARY, compression));
-      encodings = [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY];
+      let offset = 0;
+      const starts = fixedPageStarts(rows);
+      for (let p = 0; p < starts.length; p++) {
+        const from = starts[p];
+        const to = p + 1 < starts.length ? starts[p + 1] : rows;
+        const count = countDefined(defined, from, to);
+        const values = indexBytes(present.subarray(offset, offset + count), count, n);
+        pages.push(dataPage(defined, from, to - from, values, Encoding.RLE_DICTIONARY, compression));
+        offset += count;
+      }
     } else {
       const plain = plainFromEntries(dictBytes, offsets, present, m, plainBytes);
-      pages.push(dataPage(defined, rows, plain, Encoding.PLAIN, compression));
-      encodings = [Encoding.PLAIN, Encoding.RLE];
+      let from = 0;
+      let at = 0;
+      while (from < rows || pages.length === 0) {
+        const end = plainPageEnd(defined, plain, from, rows, at);
+        const to = pageEnd.row;
+        pages.push(dataPage(defined, from, to - from, plain.subarray(at, end), Encoding.PLAIN, compression));
+        from = to;
+        at = end;
+      }
     }
+    const encodings = useDictionary
+      ? [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY]
+      : [Encoding.PLAIN, Encoding.RLE];
     const stats = n === 0 ? {} : ascii ? asciiMinMax(entries) : minMax(dictBytes, offsets, n);
-    return { pages, hasDictionary: encodings.length === 3, encodings, nullCount: rows - m, ...stats };
+    return {
+      pages,
+      hasDictionary: useDictionary,
+      encodings,
+      dataEncoding: useDictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN,
+      nullCount: rows - m,
+      ...stats,
+    };
   }
+}
+
+/** Where plainPageEnd's page ends, in rows. */
+const pageEnd = { row: 0 };
+
+/**
+ * The end (a byte offset into `values`, PLAIN length-prefixed values of the defined rows) of the page that starts
+ * at row `from` and byte `at`: at most MAX_PAGE_ROWS rows, and values past MAX_PAGE_BYTES start the next page
+ * (a page holds at least one row). The page's last row goes to `pageEnd.row`.
+ */
+function plainPageEnd(defined: Uint8Array, values: Uint8Array, from: number, rows: number, at: number): number {
+  const limit = Math.min(rows, from + MAX_PAGE_ROWS);
+  const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
+  let end = at;
+  let row = from;
+  for (; row < limit; row++) {
+    if (defined[row] === 0) continue;
+    const next = end + 4 + view.getInt32(end, true);
+    if (next - at > MAX_PAGE_BYTES && row > from) break;
+    end = next;
+  }
+  pageEnd.row = row;
+  return end;
 }
 
 function countNulls(defined: Uint8Array, rows: number): number {

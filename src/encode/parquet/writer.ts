@@ -1,8 +1,8 @@
 import { ByteWriter } from './bytes.js';
+import { CODEC_IDS, type CompressionName, defaultCompression } from './codecs.js';
 import type { ColumnBuffer, EncodedChunk } from './columns.js';
 import { NumberColumn } from './number-column.js';
-import { CODEC_IDS, type CompressionName } from './pages.js';
-import { type ColumnSpec, physicalType, schemaElements } from './schema.js';
+import { type ColumnSpec, Encoding, PageType, physicalType, schemaElements } from './schema.js';
 import { StringColumn } from './string-column.js';
 import { encodeThrift, type ThriftStruct } from './thrift.js';
 
@@ -14,6 +14,8 @@ export interface ParquetWriterOptions {
 }
 
 export const DEFAULT_ROW_GROUP_ROWS = 131_072;
+/** Rows the column arrays start with; they double as rows arrive, up to the row group's size. */
+const INITIAL_ROWS = 1024;
 const MAGIC = new TextEncoder().encode('PAR1');
 const CREATED_BY = 'flowlake';
 
@@ -28,6 +30,8 @@ export class ParquetWriter {
   readonly compression: CompressionName;
   /** Rows buffered in the current row group. */
   rows = 0;
+  /** Rows the column arrays have room for now (grows up to `capacity`). */
+  private allocated: number;
   /** Bytes of the file so far, counting the leading magic that `start()` returns. */
   private offset = MAGIC.length;
   private totalRows = 0;
@@ -35,10 +39,20 @@ export class ParquetWriter {
 
   constructor(options: ParquetWriterOptions) {
     this.capacity = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
-    this.compression = options.compression ?? 'snappy';
+    this.compression = options.compression ?? defaultCompression();
+    this.allocated = Math.min(this.capacity, INITIAL_ROWS);
     this.columns = options.columns.map((spec) =>
-      spec.kind === 'string' ? new StringColumn(spec, this.capacity) : new NumberColumn(spec, this.capacity),
+      spec.kind === 'string' ? new StringColumn(spec, this.allocated) : new NumberColumn(spec, this.allocated),
     );
+  }
+
+  /** Makes room for rows [0, rows) of the current row group (at most `capacity`) in every column. */
+  reserve(rows: number): void {
+    if (rows <= this.allocated) return;
+    let size = this.allocated * 2;
+    while (size < rows) size *= 2;
+    this.allocated = Math.min(this.capacity, size);
+    for (const column of this.columns) column.grow(this.allocated);
   }
 
   /** The file's first bytes. */
@@ -106,6 +120,22 @@ export class ParquetWriter {
   }
 }
 
+function encodingStats(chunk: EncodedChunk): ThriftStruct[] {
+  const dataPages = chunk.pages.length - (chunk.hasDictionary ? 1 : 0);
+  const stats: ThriftStruct[] = [];
+  if (chunk.hasDictionary) stats.push(pageStats(PageType.DICTIONARY_PAGE, Encoding.PLAIN, 1));
+  stats.push(pageStats(PageType.DATA_PAGE, chunk.dataEncoding, dataPages));
+  return stats;
+}
+
+function pageStats(type: number, encoding: number, count: number): ThriftStruct {
+  return [
+    [1, { i32: type }],
+    [2, { i32: encoding }],
+    [3, { i32: count }],
+  ];
+}
+
 interface ChunkPlacement {
   readonly start: number;
   readonly dataPageOffset: number;
@@ -136,6 +166,9 @@ function columnChunk(
     [9, { i64: at.dataPageOffset }],
     [11, chunk.hasDictionary ? { i64: at.start } : undefined],
     [12, { struct: statistics }],
+    // encoding_stats: with them Trino knows every data page is dictionary-encoded and prunes row groups by
+    // the dictionary (ParquetReaderUtils.isOnlyDictionaryEncodingPages); without them it never does.
+    [13, { list: { struct: encodingStats(chunk) } }],
   ];
   return [
     [2, { i64: at.start }],
