@@ -50,12 +50,12 @@ export function isParquet(head: Buffer): boolean {
   return head.length >= 4 && head.toString('latin1', 0, 4) === MAGIC;
 }
 
-/** Decompressors beyond hyparquet's built-in Snappy: AWS's own Parquet delivery uses GZIP. */
 /**
- * Page decompressors. Each page says how big it is once decompressed; that size is bounded (a hostile page
- * cannot ask for gigabytes) and no codec may produce more than it.
+ * Page decompressors (AWS's own Parquet delivery uses GZIP; flowlake writes zstd where Node has it). Each page
+ * says how big it is once decompressed; that size is bounded (a hostile page cannot ask for gigabytes) and no
+ * codec may produce more than it.
  */
-const compressors: Compressors = {
+export const PAGE_DECOMPRESSORS: Compressors = {
   GZIP: (input, size) => zlib.gunzipSync(input, { maxOutputLength: pageSize(size) }),
   BROTLI: (input, size) => zlib.brotliDecompressSync(input, { maxOutputLength: pageSize(size) }),
   SNAPPY: (input, size) => {
@@ -174,7 +174,7 @@ async function readRowGroup(
         columns: [columns[c]],
         rowStart,
         rowEnd,
-        compressors,
+        compressors: PAGE_DECOMPRESSORS,
         onChunk: (chunk) => values[c].add(chunk),
       });
       collectGarbageAbove(HEAP_TO_COLLECT_AT);
