@@ -1,3 +1,5 @@
+export { concurrencyLimit } from '../util/limit.js';
+
 /**
  * How many objects one Lambda invocation converts at once. Their S3 round trips overlap, so a batch of small
  * objects takes about as long as its slowest few rather than the sum of all; memory bounds it: one object per
@@ -7,23 +9,4 @@ export function objectsAtOnce(env: NodeJS.ProcessEnv = process.env): number {
   const mib = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
   if (!Number.isFinite(mib) || mib <= 0) return 4;
   return Math.max(1, Math.min(16, Math.floor(mib / 128)));
-}
-
-/** Runs at most `limit` of the given tasks at a time, in the order they ask. */
-export function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const queue: Array<() => void> = [];
-  const release = () => {
-    running--;
-    queue.shift()?.();
-  };
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= limit) await new Promise<void>((resolve) => queue.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  };
 }

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { convert, IN_FLIGHT_PER_WORKER } from '../convert/run.js';
 import { RunStoppedError } from '../convert/run-stop.js';
 import type { LayoutName } from '../convert/types.js';
+import { type CompressionName, defaultCompression, parseCompression } from '../encode/parquet/codecs.js';
 import type { OutputKind } from '../encode/types.js';
 import { resolveFormat } from '../formats/format.js';
 import { firehoseTimePrefixes } from '../storage/time-prefixes.js';
@@ -25,6 +26,7 @@ interface ConvertFlags {
   quiet?: boolean;
   since?: string;
   until?: string;
+  compression?: CompressionName;
 }
 
 export function registerConvertCommand(program: Command): void {
@@ -47,7 +49,12 @@ export function registerConvertCommand(program: Command): void {
       `objects converting at once over all workers, so storage round trips overlap (default: ${IN_FLIGHT_PER_WORKER} per worker)`,
       parsePositiveInt,
     )
-    .option('--force', 'convert again even when complete outputs exist')
+    .option(
+      '--compression <codec>',
+      `Parquet page codec: snappy, zstd, gzip or none (default here: ${defaultCompression()}; zstd needs Node 22.15+)`,
+      parseCompressionOption,
+    )
+    .option('--force', 'convert again even when complete outputs exist (mirror layout)')
     .option('--endpoint-url <url>', 'S3-compatible endpoint (path-style addressing)')
     .option('--region <region>', 'AWS region (and the hive layout region when rows carry none)')
     .option('--since <time>', 'only Firehose time folders (YYYY/MM/DD/HH/) from this UTC date or time')
@@ -56,6 +63,11 @@ export function registerConvertCommand(program: Command): void {
     .option('--quiet', 'no progress output, only failures and the summary')
     .action(async (src: string, dst: string, flags: ConvertFlags) => {
       validateFormats(flags);
+      if (flags.force && flags.layout === 'hive') {
+        throw new UsageError(
+          '--force cannot be used with --layout hive: the lake holds those rows already, and converting them again would count them twice (convert into another destination instead)',
+        );
+      }
       if (!src.startsWith('s3://') && !existsSync(src)) throw new UsageError(`${src}: no such file or folder`);
       const prefixes = timePrefixes(flags);
       const view = new ProgressView(process.stderr, Boolean(flags.quiet));
@@ -77,6 +89,7 @@ export function registerConvertCommand(program: Command): void {
           concurrency: flags.concurrency,
           inFlight: flags.inFlight,
           force: flags.force,
+          compression: flags.compression,
           endpointUrl: flags.endpointUrl,
           region: flags.region,
           prefixes,
@@ -116,5 +129,13 @@ function timePrefixes(flags: ConvertFlags): string[] | undefined {
     return firehoseTimePrefixes(flags.since, flags.until);
   } catch (err) {
     throw new UsageError((err as Error).message);
+  }
+}
+
+function parseCompressionOption(value: string): CompressionName {
+  try {
+    return parseCompression(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
   }
 }

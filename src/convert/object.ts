@@ -1,11 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { type DecodeContext, DecodeError, decodeObject, type FormatChoice, type InputShape } from '../decode/index.js';
+import type { EventBatch } from '../decode/types.js';
+import type { LaneLake } from '../lake/lane-lake.js';
+import { findCompleteConversion, markerKey, optionsSignature } from '../lake/markers.js';
+import { objectOutputNamer } from '../lake/names.js';
+import { OutputRouter } from '../lake/output-router.js';
 import { describeS3Error, doomsEveryObject } from '../storage/s3/errors.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { VERSION } from '../version.js';
 import { FormatResolver } from './format-resolver.js';
-import { findCompleteConversion, markerKey, optionsSignature } from './marker.js';
-import { OutputRouter } from './outputs.js';
 import { RejectsSink } from './rejects.js';
 import { RunStopError } from './run-stop.js';
 import type { ConvertOptions, ObjectResult, ProgressTick } from './types.js';
@@ -19,7 +22,19 @@ export interface ConvertObjectArgs {
   /** Called as the object streams (about every megabyte read). */
   readonly onProgress?: (tick: ProgressTick) => void;
   readonly signal?: AbortSignal;
+  /**
+   * The lane's shared files (hive layout): the object's rows are appended there once it has converted, and its
+   * result comes back `staged` until the lane's next checkpoint publishes them. Without it (or in the mirror
+   * layout) the object writes files of its own, published before this returns.
+   */
+  readonly lake?: LaneLake;
 }
+
+/**
+ * Rows an object may hold in memory to share the lane's files; a bigger object writes files of its own (it
+ * makes big files by itself, and staging it whole would hold all of its rows).
+ */
+export const STAGE_ROWS = 50_000;
 
 /**
  * Converts one source object into its outputs: the single per-object function that the CLI's worker pool and
@@ -31,10 +46,11 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
   const { source, object, dest, options, onProgress, signal } = args;
   const started = performance.now();
   const base = { key: object.key, rows: 0, rejected: {}, controlMessages: 0, bytesIn: 0, bytesOut: 0, warnings: [] };
+  if (signal?.aborted) return { ...base, status: 'failed', error: 'aborted', outputs: [], seconds: 0 };
   const seconds = () => (performance.now() - started) / 1000;
 
   const writeOptions = { metadata: { 'flowlake-source-etag': object.etag, 'flowlake-version': VERSION } };
-  const outputs = new OutputRouter(dest, object.key, options, writeOptions);
+  const rows_ = new ObjectRows(args, writeOptions);
   const rejects = new RejectsSink(dest, object.key);
   let reported: ConversionContext | undefined; // for the counts of a failed object
   let bytesIn = 0;
@@ -49,7 +65,14 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
     if (!options.force) {
       const done = await findCompleteConversion(dest, object, options);
       if (done) {
-        return { ...base, status: 'skipped', rows: done.rows, outputs: done.outputs, seconds: seconds() };
+        return {
+          ...base,
+          status: 'skipped',
+          rows: done.marker.rows,
+          outputs: done.marker.outputs,
+          warnings: done.warning ? [done.warning] : [],
+          seconds: seconds(),
+        };
       }
     }
     const ctx = new ConversionContext(new FormatResolver(options), rejects);
@@ -75,47 +98,50 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
       }
       const fitting = keepFittingLines(batch, (reason, line) => ctx.reject(reason, line));
       rows += fitting.lines.length;
-      await outputs.write(fitting);
+      await rows_.write(fitting);
     }
     if (rows === 0 && rejects.total > 0) {
       throw new DecodeError(`no record fits the flow-log format (${rejects.total.toLocaleString('en-US')} rejected)`);
     }
-    const written = await outputs.commit();
-    committed = written.keys;
+    signal?.throwIfAborted();
     await rejects.commit();
     const rejected = Object.fromEntries(rejects.byReason);
-    const outputKeys = rejects.key ? [...written.keys, rejects.key] : written.keys;
-    committed = outputKeys;
-    await dest.writeSmall(
-      markerKey(object.key),
-      JSON.stringify({
-        source: { key: object.key, etag: object.etag, size: object.size },
-        converter: VERSION,
-        signature: optionsSignature(options),
-        outputs: outputKeys,
-        rows,
-        rejected,
-        controlMessages: ctx.controlMessages,
-        completedAt: new Date().toISOString(),
-      }),
-      { contentType: 'application/json' },
-    );
-    return {
+    const marker = {
+      source: { key: object.key, etag: object.etag, size: object.size },
+      converter: VERSION,
+      signature: optionsSignature(options),
+      rows,
+      rejected,
+      controlMessages: ctx.controlMessages,
+    };
+    const result = {
       ...base,
-      status: 'converted',
+      status: 'converted' as const,
       shape,
       rows,
       rejected,
       controlMessages: ctx.controlMessages,
       bytesIn,
-      bytesOut: written.bytes,
-      outputs: outputKeys,
       warnings,
-      seconds: seconds(),
     };
+    if (rows_.staged && args.lake) {
+      // The rows wait in the lane's shared files; the checkpoint writes the marker (with these outputs).
+      const outputs = await args.lake.append(object.key, rows_.batches, marker, rejects.key ? [rejects.key] : []);
+      return { ...result, bytesOut: 0, outputs, staged: true, seconds: seconds() };
+    }
+    const written = await rows_.commit();
+    committed = written.keys;
+    const outputKeys = rejects.key ? [...written.keys, rejects.key] : written.keys;
+    committed = outputKeys;
+    await dest.writeSmall(
+      markerKey(object.key),
+      JSON.stringify({ ...marker, outputs: outputKeys, completedAt: new Date().toISOString() }),
+      { contentType: 'application/json' },
+    );
+    return { ...result, bytesOut: written.bytes, outputs: outputKeys, seconds: seconds() };
   } catch (err) {
     body?.destroy?.();
-    await Promise.allSettled([outputs.abort(), rejects.abort(), ...committed.map((key) => dest.remove(key))]);
+    await Promise.allSettled([rows_.abort(), rejects.abort(), ...committed.map((key) => dest.remove(key))]);
     if (doomsEveryObject(err, sourceErrors.has(err as object) ? 'source' : 'destination')) {
       throw new RunStopError(describeFailure(err), { cause: err });
     }
@@ -131,6 +157,54 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
       warnings,
       seconds: seconds(),
     };
+  }
+}
+
+/**
+ * Where one object's rows go while it converts. With the lane's shared files (hive layout) they are held here
+ * until the object has converted whole — a bad object then leaves nothing in files other objects share — up to
+ * STAGE_ROWS; past that the object writes files of its own, as in the mirror layout.
+ */
+class ObjectRows {
+  readonly batches: EventBatch[] = [];
+  private held = 0;
+  private router: OutputRouter | undefined;
+
+  constructor(
+    private readonly args: ConvertObjectArgs,
+    private readonly writeOptions: { metadata: Record<string, string> },
+  ) {
+    if (!args.lake || args.options.layout !== 'hive') this.router = this.ownRouter();
+  }
+
+  /** True while the rows are held for the lane's shared files. */
+  get staged(): boolean {
+    return this.router === undefined;
+  }
+
+  private ownRouter(): OutputRouter {
+    const { dest, object, options } = this.args;
+    return new OutputRouter(dest, options, objectOutputNamer(object.key, options.layout), this.writeOptions);
+  }
+
+  async write(batch: EventBatch): Promise<void> {
+    if (this.router) return this.router.write(batch);
+    this.batches.push(batch);
+    this.held += batch.lines.length;
+    if (this.held > STAGE_ROWS) {
+      const router = this.ownRouter();
+      this.router = router;
+      for (const held of this.batches.splice(0)) await router.write(held);
+    }
+  }
+
+  async commit(): Promise<{ keys: string[]; bytes: number }> {
+    return (this.router ?? this.ownRouter()).commit();
+  }
+
+  async abort(): Promise<void> {
+    this.batches.length = 0;
+    await this.router?.abort();
   }
 }
 

@@ -11,36 +11,59 @@ export interface WorkerSetup {
   readonly dst: string;
   readonly storage: StorageOptions;
   readonly options: ConvertOptions;
+  /** Names the lane's shared files and checkpoints (hive layout): the run's id and the lane's number. */
+  readonly laneName: string;
 }
 
-export type ToWorker = { type: 'job'; id: number; object: ObjectInfo } | { type: 'abort' };
+export type ToWorker =
+  | { type: 'job'; id: number; object: ObjectInfo }
+  | { type: 'checkpoint'; id: number }
+  | { type: 'abort' };
 export type FromWorker =
   | { type: 'progress'; id: number; tick: ProgressTick }
   | { type: 'done'; id: number; result: ObjectResult }
+  | { type: 'checkpointed'; id: number; outcome: LaneCheckpoint }
   | { type: 'stop'; id: number; error: string }
   | { type: 'fatal'; id: number; error: string };
+
+/** What a lane's checkpoint published: its staged objects with their share of the bytes, or why it could not. */
+export interface LaneCheckpoint {
+  readonly committed: ReadonlyArray<{ readonly source: string; readonly bytesOut: number }>;
+  /** Set when the checkpoint failed: none of its objects is published (or, for a crash after, recovery does). */
+  readonly failed?: string;
+}
 
 /**
  * Where objects are converted: the main thread or one worker thread. A lane converts several objects at once
  * (their I/O overlaps; the CPU work interleaves on the lane's one thread).
  */
 export interface Lane {
-  /** Resolves with the object's result; rejects with RunStopError when the error dooms the whole run. */
+  /**
+   * Resolves with the object's result — `staged` when its rows wait for the lane's checkpoint — and rejects
+   * with RunStopError when the error dooms the whole run.
+   */
   convert(object: ObjectInfo, onProgress: (tick: ProgressTick) => void): Promise<ObjectResult>;
-  /** Aborts every object in flight on this lane (their outputs are discarded). */
+  /** Publishes the staged objects (none may be converting on this lane). */
+  checkpoint(): Promise<LaneCheckpoint>;
+  /** Aborts every object in flight on this lane, and the staged ones (their outputs are discarded). */
   abortAll(): void;
   close(): Promise<void>;
 }
 
 /** A lane on the calling thread: no worker start-up, for `--concurrency 1` and runs of one object. */
-export async function mainThreadLane(source: Storage, dest: Storage, options: ConvertOptions): Promise<Lane> {
+export async function mainThreadLane(
+  source: Storage,
+  dest: Storage,
+  options: ConvertOptions,
+  laneName: string,
+): Promise<Lane> {
   // Loaded only here: with worker threads the pipeline runs in them, and the main thread starts them sooner.
-  const { convertObject } = await import('./object.js');
-  const controller = new AbortController();
+  const { LaneConverter } = await import('./lane-converter.js');
+  const converter = new LaneConverter(source, dest, options, laneName);
   return {
-    convert: (object, onProgress) =>
-      convertObject({ source, dest, object, options, signal: controller.signal, onProgress }),
-    abortAll: () => controller.abort(),
+    convert: (object, onProgress) => converter.convert(object, onProgress),
+    checkpoint: () => converter.checkpoint(),
+    abortAll: () => converter.abortAll(),
     close: async () => {},
   };
 }
@@ -82,22 +105,35 @@ interface Pending {
 }
 
 /** `size` worker threads, each one lane. Threads keep their own S3 clients and zlib streams. */
-export function workerLanes(setup: WorkerSetup, size: number, smallObjects = false): Lane[] {
+export function workerLanes(
+  setup: Omit<WorkerSetup, 'laneName'>,
+  runName: string,
+  size: number,
+  smallObjects = false,
+): Lane[] {
   if (size >= availableParallelism()) compileOnTheWorkersOwnThreads();
-  return Array.from({ length: size }, () => workerLane(setup, smallObjects));
+  return Array.from({ length: size }, (_, i) => workerLane({ ...setup, laneName: `${runName}-${i}` }, smallObjects));
 }
 
 function workerLane(setup: WorkerSetup, smallObjects: boolean): Lane {
   const worker = startWorker(setup, smallObjects);
   const pending = new Map<number, Pending>();
+  const checkpoints = new Map<number, { resolve: (c: LaneCheckpoint) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   let broken: Error | undefined;
   const failAll = (err: Error) => {
     broken ??= err;
     for (const p of pending.values()) p.reject(err);
     pending.clear();
+    for (const c of checkpoints.values()) c.reject(err);
+    checkpoints.clear();
   };
   worker.on('message', (message: FromWorker) => {
+    if (message.type === 'checkpointed') {
+      checkpoints.get(message.id)?.resolve(message.outcome);
+      checkpoints.delete(message.id);
+      return;
+    }
     const p = pending.get(message.id);
     if (!p) return;
     if (message.type === 'progress') {
@@ -118,6 +154,14 @@ function workerLane(setup: WorkerSetup, smallObjects: boolean): Lane {
       return new Promise<ObjectResult>((resolve, reject) => {
         pending.set(id, { resolve, reject, onProgress });
         worker.postMessage({ type: 'job', id, object } satisfies ToWorker);
+      });
+    },
+    checkpoint() {
+      if (broken) return Promise.reject(broken);
+      const id = nextId++;
+      return new Promise<LaneCheckpoint>((resolve, reject) => {
+        checkpoints.set(id, { resolve, reject });
+        worker.postMessage({ type: 'checkpoint', id } satisfies ToWorker);
       });
     },
     abortAll: () => worker.postMessage({ type: 'abort' } satisfies ToWorker),

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { recoverCheckpoints } from '../lake/checkpoint.js';
+import { acquireLock } from '../lake/lock.js';
 import { openStorage } from '../storage/index.js';
 import type { ListOptions, ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
 import { type Lane, mainThreadLane, workerLanes } from './pool.js';
@@ -43,6 +46,11 @@ export interface RunOptions extends Partial<ConvertOptions>, StorageOptions {
   readonly keepResults?: number;
   /** Aborting stops handing out objects and aborts the in-flight ones (their outputs are discarded). */
   readonly signal?: AbortSignal;
+  /**
+   * Hive layout: a lane publishes its staged rows once they reach this many (default CHECKPOINT_ROWS, or
+   * FLOWLAKE_CHECKPOINT_ROWS): smaller checkpoints make rows visible sooner and more, smaller files.
+   */
+  readonly checkpointRows?: number;
 }
 
 export interface RunPlan {
@@ -94,10 +102,15 @@ export async function convert(src: string, dst: string, options: RunOptions = {}
   const source = await openStorage(src, storage);
   const dest = await openStorage(dst, storage);
   try {
-    return await runOver(source, dest, options, async (convertOptions, first, concurrency) =>
+    return await runOver(source, dest, options, async (convertOptions, first, concurrency, runName) =>
       concurrency <= 1
-        ? [await mainThreadLane(source, dest, convertOptions)]
-        : workerLanes({ src, dst, storage, options: convertOptions }, concurrency, first.size < SMALL_OBJECT_BYTES),
+        ? [await mainThreadLane(source, dest, convertOptions, `${runName}-0`)]
+        : workerLanes(
+            { src, dst, storage, options: convertOptions },
+            runName,
+            concurrency,
+            first.size < SMALL_OBJECT_BYTES,
+          ),
     );
   } finally {
     await Promise.allSettled([source.close?.(), dest.close?.()]);
@@ -109,19 +122,24 @@ export async function convert(src: string, dst: string, options: RunOptions = {}
  * this thread — worker threads could not share the caller's objects — with `inFlight` of them at once.
  */
 export async function convertBetween(source: Storage, dest: Storage, options: RunOptions = {}): Promise<RunReport> {
-  return runOver(source, dest, { ...options, concurrency: 1 }, async (convertOptions) => [
-    await mainThreadLane(source, dest, convertOptions),
-  ]);
+  return runOver(
+    source,
+    dest,
+    { ...options, concurrency: 1 },
+    async (convertOptions, _first, _concurrency, runName) => [
+      await mainThreadLane(source, dest, convertOptions, `${runName}-0`),
+    ],
+  );
 }
 
 async function runOver(
   source: Storage,
   dest: Storage,
   options: RunOptions,
-  startLanes: (options: ConvertOptions, first: ObjectInfo, concurrency: number) => Promise<Lane[]>,
+  startLanes: (options: ConvertOptions, first: ObjectInfo, concurrency: number, runName: string) => Promise<Lane[]>,
 ): Promise<RunReport> {
   const startedAt = new Date();
-  const started = performance.now();
+  const runName = runNameAt(startedAt);
   const convertOptions: ConvertOptions = {
     to: options.to ?? DEFAULT_CONVERT_OPTIONS.to,
     layout: options.layout ?? DEFAULT_CONVERT_OPTIONS.layout,
@@ -129,7 +147,34 @@ async function runOver(
     logGroupFormats: options.logGroupFormats,
     region: options.region,
     force: options.force,
+    compression: options.compression,
   };
+  if (convertOptions.layout === 'hive' && convertOptions.force) {
+    throw new Error(
+      "--force cannot be used with the hive layout: the lake already holds those objects' rows, and converting them again would count them twice (convert into another destination instead)",
+    );
+  }
+  // The lake (hive layout): one run at a time per destination (two would convert the same objects twice), and
+  // the checkpoints of a run that crashed are finished or undone before anything else is written.
+  const lock = convertOptions.layout === 'hive' ? await acquireLock(dest, 'convert', 'flowlake convert') : undefined;
+  try {
+    if (lock) await recoverCheckpoints(dest);
+    return await runLocked(source, dest, options, convertOptions, startedAt, runName, startLanes);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function runLocked(
+  source: Storage,
+  dest: Storage,
+  options: RunOptions,
+  convertOptions: ConvertOptions,
+  startedAt: Date,
+  runName: string,
+  startLanes: (options: ConvertOptions, first: ObjectInfo, concurrency: number, runName: string) => Promise<Lane[]>,
+): Promise<RunReport> {
+  const started = performance.now();
   const sum = new ReportAccumulator(options.keepResults ?? DEFAULT_KEPT_RESULTS);
   const reportFile = options.reportFile ? new ReportFile(options.reportFile) : undefined;
 
@@ -167,10 +212,12 @@ async function runOver(
     await schedule({
       objects: streamSources(source, dest, { prefixes: options.prefixes }),
       startLanes: async (first) => {
-        lanes.push(...(await startLanes(convertOptions, first, concurrency)));
+        lanes.push(...(await startLanes(convertOptions, first, concurrency, runName)));
         return lanes;
       },
       inFlight,
+      keepListingOrder: convertOptions.layout === 'hive',
+      checkpointRows: options.checkpointRows ?? checkpointRowsFromEnv(),
       signal: stop.signal,
       onStop: () => {
         stopping = true;
@@ -224,4 +271,24 @@ async function runOver(
   if (stopError instanceof RunStopError) throw new RunStoppedError(stopError.message, report);
   if (stopError !== undefined) throw stopError;
   return report;
+}
+
+/** A run's name in its files: its start time and a random tag (`20261203T112716Z-3f9a1c`), sortable by time. */
+export function runNameAt(startedAt: Date): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** FLOWLAKE_CHECKPOINT_ROWS, when set to a whole number of at least 1 (anything else is an error, not ignored). */
+function checkpointRowsFromEnv(): number | undefined {
+  const value = process.env.FLOWLAKE_CHECKPOINT_ROWS;
+  if (value === undefined || value === '') return undefined;
+  const rows = Number(value);
+  if (!Number.isInteger(rows) || rows < 1) {
+    throw new Error(`FLOWLAKE_CHECKPOINT_ROWS must be a whole number of at least 1, not "${value}"`);
+  }
+  return rows;
 }

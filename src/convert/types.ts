@@ -1,21 +1,8 @@
 import type { InputShape } from '../decode/types.js';
-import type { OutputKind } from '../encode/types.js';
 
-export type LayoutName = 'mirror' | 'hive';
+export type { ConvertOptions, LayoutName } from '../lake/options.js';
 
-/** Everything that decides what one object converts into. Plain data: it crosses worker threads and Lambda. */
-export interface ConvertOptions {
-  readonly to: readonly OutputKind[];
-  readonly layout: LayoutName;
-  /** Format of lines with no header and no log-group override (`--fields`); the v2 default when absent. */
-  readonly fields?: string;
-  /** Per CloudWatch log group formats (`--log-group-format NAME=FORMAT`). */
-  readonly logGroupFormats?: Readonly<Record<string, string>>;
-  /** Region for the hive layout when rows carry no `region` field. */
-  readonly region?: string;
-  /** Convert again even when complete outputs for this source version exist. */
-  readonly force?: boolean;
-}
+import type { ConvertOptions } from '../lake/options.js';
 
 export const DEFAULT_CONVERT_OPTIONS: ConvertOptions = { to: ['csv'], layout: 'mirror' };
 
@@ -38,6 +25,11 @@ export interface ObjectResult {
   readonly outputs: readonly string[];
   readonly warnings: readonly string[];
   readonly seconds: number;
+  /**
+   * Its rows are in the lane's shared files, not yet published: the lane's next checkpoint does that and gives
+   * the final result. Never set in a report.
+   */
+  readonly staged?: boolean;
 }
 
 /** The JSON written by `--report` and by the backfill summary. */

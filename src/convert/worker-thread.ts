@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStorage } from '../storage/index.js';
-import { convertObject } from './object.js';
+import { LaneConverter } from './lane-converter.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './pool.js';
 import { RunStopError } from './run-stop.js';
 
@@ -14,24 +14,22 @@ if (!port) throw new Error('worker-thread must run as a worker');
 
 const source = await openStorage(setup.src, setup.storage);
 const dest = await openStorage(setup.dst, setup.storage);
-let controller = new AbortController();
+const lane = new LaneConverter(source, dest, setup.options, setup.laneName);
 
 port.on('message', async (message: ToWorker) => {
   if (message.type === 'abort') {
-    controller.abort();
-    controller = new AbortController();
+    lane.abortAll();
     return;
   }
-  const { id, object } = message;
+  const { id } = message;
   try {
-    const result = await convertObject({
-      source,
-      dest,
-      object,
-      options: setup.options,
-      signal: controller.signal,
-      onProgress: (tick) => port.postMessage({ type: 'progress', id, tick } satisfies FromWorker),
-    });
+    if (message.type === 'checkpoint') {
+      port.postMessage({ type: 'checkpointed', id, outcome: await lane.checkpoint() } satisfies FromWorker);
+      return;
+    }
+    const result = await lane.convert(message.object, (tick) =>
+      port.postMessage({ type: 'progress', id, tick } satisfies FromWorker),
+    );
     port.postMessage({ type: 'done', id, result } satisfies FromWorker);
   } catch (err) {
     const type = err instanceof RunStopError ? 'stop' : 'fatal';

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { EventBatch } from '../decode/types.js';
 import type { FlowFormat } from '../formats/format.js';
+import type { CompressionName } from './parquet/codecs.js';
 
 export type OutputKind = 'csv' | 'parquet' | 'jsonl';
 
@@ -24,6 +25,8 @@ export interface Encoder {
 export interface EncoderOptions {
   readonly format: FlowFormat;
   readonly out: Writable;
+  /** Parquet's page codec (other kinds are gzip streams). */
+  readonly compression?: CompressionName;
 }
 
 export type EncoderFactory = (options: EncoderOptions) => Encoder;

@@ -1,4 +1,5 @@
 import type { FlowFormat } from '../formats/format.js';
+import { nthToken } from '../formats/tokens.js';
 import { stripGz } from './mirror.js';
 
 /** The partition values of one row in AWS's Hive-compatible flow-log layout. */
@@ -21,9 +22,13 @@ export function hiveKey(sourceKey: string, partition: HivePartition, ext: string
   return `${hivePrefix(partition)}/${file}`;
 }
 
+const UNKNOWN_HOUR = 'year=unknown/month=unknown/day=unknown/hour=unknown';
+const HOUR_MS = 3_600_000;
+
 export function hourPath(ms: number): string {
-  if (Number.isNaN(ms)) return 'year=unknown/month=unknown/day=unknown/hour=unknown';
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return UNKNOWN_HOUR;
   const iso = new Date(ms).toISOString();
+  if (iso.length !== 24) return UNKNOWN_HOUR; // years beyond 9999 have no place in a four-digit year=
   return `year=${iso.slice(0, 4)}/month=${iso.slice(5, 7)}/day=${iso.slice(8, 10)}/hour=${iso.slice(11, 13)}`;
 }
 
@@ -31,6 +36,11 @@ export function hourPath(ms: number): string {
 export class HivePartitioner {
   private readonly accountIndex: number;
   private readonly regionIndex: number;
+  /** The last partition returned, and what it was made of: consecutive rows nearly always share it. */
+  private last: HivePartition | undefined;
+  private lastAccount = '';
+  private lastRegion = '';
+  private lastHour = Number.NaN;
 
   constructor(
     private readonly format: FlowFormat,
@@ -55,4 +65,45 @@ export class HivePartitioner {
   get startIndex(): number {
     return this.format.startIndex;
   }
+
+  /**
+   * The partition of one line (its values space-separated) whose event time is `eventMs` (NaN when the input
+   * has none): account, region and the UTC hour of `start` (else of the event time). Reads only those three
+   * values of the line, and returns the same object for rows of the same partition.
+   */
+  partitionOfLine(line: string, eventMs: number): HivePartition {
+    const account = this.accountIndex >= 0 ? (nthToken(line, this.accountIndex) ?? '') : '-';
+    const region = this.regionIndex >= 0 ? (nthToken(line, this.regionIndex) ?? '') : '-';
+    const start = this.format.startIndex >= 0 ? (nthToken(line, this.format.startIndex) ?? '') : '';
+    const ms = /^\d{1,15}$/.test(start) ? Number(start) * 1000 : eventMs;
+    const hour = Number.isFinite(ms) ? Math.floor(ms / HOUR_MS) : Number.NaN;
+    const last = this.last;
+    if (
+      last !== undefined &&
+      account === this.lastAccount &&
+      region === this.lastRegion &&
+      (hour === this.lastHour || (Number.isNaN(hour) && Number.isNaN(this.lastHour)))
+    ) {
+      return last;
+    }
+    const partition = this.partitionOf(
+      this.accountIndex >= 0 || this.regionIndex >= 0
+        ? tokensFor(this.accountIndex, account, this.regionIndex, region)
+        : [],
+      Number.isNaN(hour) ? Number.NaN : hour * HOUR_MS,
+    );
+    this.last = partition;
+    this.lastAccount = account;
+    this.lastRegion = region;
+    this.lastHour = hour;
+    return partition;
+  }
+}
+
+/** A sparse token array holding just the account and region at their indexes (what partitionOf reads). */
+function tokensFor(accountIndex: number, account: string, regionIndex: number, region: string): string[] {
+  const tokens: string[] = [];
+  if (accountIndex >= 0) tokens[accountIndex] = account;
+  if (regionIndex >= 0) tokens[regionIndex] = region;
+  return tokens;
 }

@@ -6,7 +6,15 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { decodeSegment, isEncodedName, keyToSegments, segmentsToKey, TEMP_PREFIX } from './key-names.js';
 import { readWholeFile, TempFile } from './local-files.js';
-import type { AtomicWrite, ListOptions, ObjectInfo, ReadOptions, Storage, WriteOptions } from './types.js';
+import {
+  type AtomicWrite,
+  type ListOptions,
+  ObjectExistsError,
+  type ObjectInfo,
+  type ReadOptions,
+  type Storage,
+  type WriteOptions,
+} from './types.js';
 
 /**
  * Files up to this size are read whole with synchronous calls; bigger ones stream in. Writes, renames and
@@ -116,9 +124,19 @@ export class LocalStorage implements Storage {
     };
   }
 
-  async writeSmall(key: string, body: string | Buffer, _options?: WriteOptions): Promise<void> {
+  async writeSmall(key: string, body: string | Buffer, options?: WriteOptions): Promise<void> {
     const finalPath = this.path(key);
     this.makeFolder(dirname(finalPath));
+    if (options?.ifNoneMatch === '*') {
+      // Created exclusively in place (a rename would replace a file made meanwhile); small bodies land whole.
+      try {
+        writeFileSync(finalPath, body, { flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ObjectExistsError(`${key} exists`);
+        throw err;
+      }
+      return;
+    }
     const tempPath = tempPathFor(finalPath);
     try {
       writeFileSync(tempPath, body);

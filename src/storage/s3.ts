@@ -12,7 +12,15 @@ import { createS3Client, defaultTuning, type S3Tuning } from './s3/client.js';
 import { classifyS3Error, toS3AccessError } from './s3/errors.js';
 import { openResumableRead, type RangeResponse } from './s3/resumable-read.js';
 import { normalizePrefix, parseS3Url } from './s3/url.js';
-import type { AtomicWrite, ListOptions, ObjectInfo, Storage, StorageOptions, WriteOptions } from './types.js';
+import {
+  type AtomicWrite,
+  type ListOptions,
+  ObjectExistsError,
+  type ObjectInfo,
+  type Storage,
+  type StorageOptions,
+  type WriteOptions,
+} from './types.js';
 
 export { DEFAULT_S3_TUNING, defaultTuning, type S3Tuning } from './s3/client.js';
 export { describeS3Error, S3AccessError, type S3ErrorKind, toS3AccessError } from './s3/errors.js';
@@ -175,9 +183,11 @@ export class S3Storage implements Storage {
           ContentLength: Buffer.byteLength(body),
           ContentType: options.contentType,
           Metadata: options.metadata ? { ...options.metadata } : undefined,
+          IfNoneMatch: options.ifNoneMatch,
         }),
       );
     } catch (err) {
+      if (options.ifNoneMatch && classifyS3Error(err) === 'changed') throw new ObjectExistsError(`${key} exists`);
       throw toS3AccessError(err, this.where(key));
     }
   }

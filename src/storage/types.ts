@@ -26,6 +26,16 @@ export interface WriteOptions {
   readonly contentType?: string;
   /** Small string metadata stored with the object (S3 user metadata). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * writeSmall only: create the object only if none exists (S3 `If-None-Match: *`, a file opened exclusively);
+   * otherwise it fails with ObjectExistsError. Locks are made this way.
+   */
+  readonly ifNoneMatch?: '*';
+}
+
+/** writeSmall with `ifNoneMatch` found the object there already. */
+export class ObjectExistsError extends Error {
+  override readonly name = 'ObjectExistsError';
 }
 
 /** The one small interface the converter needs from a place that holds objects: a folder or an S3 prefix. */

@@ -128,11 +128,13 @@ describe('a run over a folder', () => {
     const report = await convert(src, dst, { concurrency: 1, layout: 'hive', region: 'eu-west-1' });
     assert.equal(report.objects.converted, 1);
     const prefix = 'AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=eu-west-1';
+    // One file per partition per run lane, named by the run (the lake's coalesced writes), not by the object.
+    const files = filesUnder(dst).filter((f) => !f.startsWith('_flowlake'));
     assert.deepEqual(
-      filesUnder(dst).filter((f) => !f.startsWith('_flowlake')),
+      files.map((f) => f.replace(/\/\d{8}T\d{6}Z-[0-9a-f]{6}-0-\d+\.csv\.gz$/, '/RUN.csv.gz')),
       [
-        `${prefix}/year=2020/month=01/day=31/hour=23/obj.csv.gz`,
-        `${prefix}/year=2020/month=02/day=01/hour=01/obj.csv.gz`,
+        `${prefix}/year=2020/month=01/day=31/hour=23/RUN.csv.gz`,
+        `${prefix}/year=2020/month=02/day=01/hour=01/RUN.csv.gz`,
       ],
     );
   });

@@ -103,6 +103,28 @@ export class StringColumn implements ColumnBuffer {
     this.lastIndex = k;
   }
 
+  /** Sets row `row` to a whole value, or to null (a value read back from a Parquet file: compaction). */
+  setValue(row: number, value: string | null): void {
+    if (value === null) {
+      this.defined[row] = 0;
+      return;
+    }
+    this.defined[row] = 1;
+    if (this.isPlain) {
+      appendPlain(this.plain, value, 0, value.length);
+      return;
+    }
+    let k = this.dict.get(value);
+    if (k === undefined) {
+      k = this.entries.length;
+      this.dict.set(value, k);
+      this.entries.push(value);
+    }
+    this.indices[row] = k;
+    // `set` compares spans against the last value; rows set here never go through it, but keep it consistent.
+    this.lastIndex = -1;
+  }
+
   /**
    * Called between batches with the rows buffered so far: once PROBE_ROWS rows are in, decides whether this
    * column is worth a dictionary. (Here rather than in `set`, which runs for every row.)
