@@ -32,6 +32,7 @@ function timing(inner: Storage): Storage {
     root: inner.root,
     list: (o) => inner.list(o),
     openRead: (k, o) => timed('source open', () => inner.openRead(k, o)),
+    readRange: (k, s, e) => inner.readRange(k, s, e),
     readSmall: (k) => timed('marker check (read)', () => inner.readSmall(k)),
     exists: (k) => timed('marker check (outputs exist)', () => inner.exists(k)),
     remove: (k) => inner.remove(k),

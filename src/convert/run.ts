@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { recoverCheckpoints } from '../lake/checkpoint.js';
 import { acquireLock } from '../lake/lock.js';
+import { runNameAt } from '../lake/names.js';
 import { openStorage } from '../storage/index.js';
 import type { ListOptions, ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
 import { type Lane, mainThreadLane, workerLanes } from './pool.js';
@@ -271,15 +271,6 @@ async function runLocked(
   if (stopError instanceof RunStopError) throw new RunStoppedError(stopError.message, report);
   if (stopError !== undefined) throw stopError;
   return report;
-}
-
-/** A run's name in its files: its start time and a random tag (`20261203T112716Z-3f9a1c`), sortable by time. */
-export function runNameAt(startedAt: Date): string {
-  const stamp = startedAt
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 /** FLOWLAKE_CHECKPOINT_ROWS, when set to a whole number of at least 1 (anything else is an error, not ignored). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hiveKey, hivePrefix } from '../layout/hive.js';
 import { mirrorKey } from '../layout/mirror.js';
 import type { LayoutName } from './options.js';
@@ -30,4 +31,13 @@ export function sharedOutputNamer(base: string): OutputNamer {
     const file = formatKey === '' ? `${base}${ext}` : `${base}.${formatKey}${ext}`;
     return withSerial(`${hivePrefix(partition)}/${file}`, ext, serial);
   };
+}
+
+/** A run's name in its files: its start time and a random tag (`20261203T112716Z-3f9a1c`), sortable by time. */
+export function runNameAt(startedAt: Date): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }

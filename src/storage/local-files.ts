@@ -33,6 +33,23 @@ export function readWholeFile(
   }
 }
 
+/** Bytes [start, end) of a file, read with synchronous calls (shorter when the file ends first). */
+export function readFileRange(path: string, start: number, end: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe(Math.max(0, end - start));
+    let filled = 0;
+    while (filled < bytes.length) {
+      const read = readSync(fd, bytes, filled, bytes.length - filled, start + filled);
+      if (read === 0) break;
+      filled += read;
+    }
+    return filled === bytes.length ? bytes : bytes.subarray(0, filled);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * A temp file written with synchronous calls. Writes to a local disk land in the page cache in microseconds;
  * fs.WriteStream would hand every chunk to the thread pool and back. The file is opened at the first write

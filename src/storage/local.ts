@@ -5,7 +5,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { decodeSegment, isEncodedName, keyToSegments, segmentsToKey, TEMP_PREFIX } from './key-names.js';
-import { readWholeFile, TempFile } from './local-files.js';
+import { readFileRange, readWholeFile, TempFile } from './local-files.js';
 import {
   type AtomicWrite,
   type ListOptions,
@@ -88,6 +88,10 @@ export class LocalStorage implements Storage {
       stream.once('error', reject);
     });
     return stream;
+  }
+
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    return readFileRange(this.path(key), start, end);
   }
 
   async readSmall(key: string): Promise<Buffer | undefined> {

@@ -137,6 +137,18 @@ export class S3Storage implements Storage {
     );
   }
 
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Range: `bytes=${start}-${end - 1}` }),
+      );
+      return response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);
+    } catch (err) {
+      throw toS3AccessError(err, this.where(key));
+    }
+  }
+
   async readSmall(key: string): Promise<Buffer | undefined> {
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));

@@ -48,6 +48,11 @@ export interface Storage {
    * With `etag`, only that version is read (S3 If-Match): a source replaced mid-run fails instead of mixing.
    */
   openRead(key: string, options?: ReadOptions): Promise<Readable>;
+  /**
+   * Bytes [start, end) of an object (a Parquet footer, one row group): a short read means the object is
+   * shorter. Throws when the object does not exist.
+   */
+  readRange(key: string, start: number, end: number): Promise<Buffer>;
   /** Reads a small object whole (markers, reports); undefined when it does not exist. */
   readSmall(key: string): Promise<Buffer | undefined>;
   exists(key: string): Promise<boolean>;

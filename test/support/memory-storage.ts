@@ -23,6 +23,10 @@ export class MemorySource implements Storage {
     return Readable.from([this.body(key)], { objectMode: false });
   }
 
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    return this.body(key).subarray(start, end);
+  }
+
   async readSmall(key: string): Promise<Buffer | undefined> {
     return this.body(key);
   }
@@ -55,6 +59,12 @@ export class MemoryDestination implements Storage {
     const body = this.committed.get(key);
     if (!body) throw new Error(`${key}: no such object`);
     return Readable.from([body]);
+  }
+
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    const body = this.committed.get(key);
+    if (!body) throw new Error(`${key}: no such object`);
+    return body.subarray(start, end);
   }
 
   async readSmall(key: string): Promise<Buffer | undefined> {

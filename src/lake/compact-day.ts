@@ -1,0 +1,210 @@
+import type { CompressionName } from '../encode/parquet/codecs.js';
+import { columnsFor } from '../encode/parquet/schema.js';
+import type { FlowFormat } from '../formats/format.js';
+import type { Storage } from '../storage/types.js';
+import { CompactedFileWriter, type WrittenFile } from './compacted-file.js';
+import { compactedKey, type LakeDay } from './lake-keys.js';
+import { LakeFileReader, type RowGroupValues } from './parquet-file.js';
+
+/** Files of one day that share a schema and a format group: they become that day's files of one kind. */
+export interface DayGroup {
+  readonly formatKey: string;
+  readonly format: FlowFormat;
+  /** Recent files with their UTC hour (0–23), and the live compacted files (hour undefined: the whole day). */
+  readonly files: ReadonlyArray<{ readonly key: string; readonly size: number; readonly hour?: number }>;
+  readonly rows: number;
+}
+
+export interface DayCompactionOptions {
+  readonly generation: string;
+  readonly targetBytes: number;
+  readonly compression: CompressionName;
+  /** Rows written so far (progress). */
+  readonly onRows?: (rows: number) => void;
+}
+
+/** Row groups hold at least this many rows (when the file has them): Athena and DuckDB prune by row group. */
+export const MIN_ROW_GROUP_ROWS = 100_000;
+const HOUR_MS = 3_600_000;
+
+/** Equal row groups of at least MIN_ROW_GROUP_ROWS rows (fewer only when the whole day has fewer). */
+export function balancedRowGroupRows(rows: number): number {
+  const groups = Math.max(1, Math.floor(rows / MIN_ROW_GROUP_ROWS));
+  return Math.max(1, Math.ceil(rows / groups));
+}
+
+/**
+ * Writes one day's rows, sorted by row time (`start`, else the event time), into files of about the target
+ * size under the new generation's names (invisible until the state says the generation is live).
+ *
+ * Memory: the day is merged hour by hour. A recent file holds the rows of one hour (the hive layout partitions
+ * by the hour of `start`), so an hour's rows are those files plus the rows of the day's earlier compacted
+ * files (sorted already) up to the hour's end, read a row group at a time. At most one hour of one
+ * account/region and one row group per compacted file are in memory, never the whole day.
+ */
+export async function compactDay(
+  dest: Storage,
+  day: LakeDay,
+  groups: readonly DayGroup[],
+  options: DayCompactionOptions,
+): Promise<WrittenFile[]> {
+  const written: WrittenFile[] = [];
+  const serials = new Map<string, number>();
+  let open: CompactedFileWriter | undefined;
+  try {
+    for (const group of groups) {
+      const columns = columnsFor(group.format);
+      const rowGroupRows = balancedRowGroupRows(group.rows);
+      const rowKey = rowKeyReader(group.format);
+      const nextFile = (): CompactedFileWriter => {
+        const n = serials.get(group.formatKey) ?? 0;
+        serials.set(group.formatKey, n + 1);
+        const key = compactedKey(day, options.generation, group.formatKey, n);
+        return new CompactedFileWriter(dest, key, columns, rowGroupRows, options.compression);
+      };
+      const cursors: SortedFileCursor[] = [];
+      for (const file of group.files) {
+        if (file.hour === undefined) cursors.push(new SortedFileCursor(dest, file.key, file.size, rowKey));
+      }
+      const dayStart = dayStartMs(day);
+      for (let hour = 0; hour < 24; hour++) {
+        const end = hour === 23 ? Number.POSITIVE_INFINITY : dayStart + (hour + 1) * HOUR_MS;
+        const segments: Segment[] = [];
+        for (const file of group.files) {
+          if (file.hour === undefined || Math.min(23, file.hour) !== hour) continue;
+          const reader = await LakeFileReader.open(dest, file.key, file.size);
+          for (let g = 0; g < reader.groupCount; g++) segments.push(wholeSegment(await reader.readGroup(g), rowKey));
+        }
+        for (const cursor of cursors) segments.push(...(await cursor.takeBefore(end)));
+        const merged = mergeByKey(segments, columns.length);
+        for (let at = 0; at < merged.rows; ) {
+          open ??= nextFile();
+          const take = Math.min(merged.rows - at, rowGroupRows);
+          await open.append(merged.columns, at, at + take);
+          at += take;
+          options.onRows?.(take);
+          if (open.bytes >= options.targetBytes) {
+            written.push(await open.commit());
+            open = undefined;
+          }
+        }
+      }
+      if (open) {
+        written.push(await open.commit());
+        open = undefined;
+      }
+    }
+  } catch (err) {
+    // Nothing of a failed day stays behind: its new files are invisible anyway, but they would be litter.
+    await open?.abort();
+    for (const file of written) await dest.remove(file.key).catch(() => {});
+    throw err;
+  }
+  return written;
+}
+
+function dayStartMs(day: LakeDay): number {
+  return Date.UTC(Number(day.day.slice(0, 4)), Number(day.day.slice(4, 6)) - 1, Number(day.day.slice(6, 8)));
+}
+
+/** Rows [from, to) of a row group read back, with each row's sort key. */
+interface Segment {
+  readonly columns: ArrayLike<unknown>[];
+  readonly keys: Float64Array;
+  readonly from: number;
+  readonly to: number;
+}
+
+type RowKeys = (values: RowGroupValues) => Float64Array;
+
+/** Row time in ms: `start` (seconds), else the event `timestamp`; rows with neither sort last. */
+function rowKeyReader(format: FlowFormat): RowKeys {
+  const startColumn = format.startIndex >= 0 ? format.startIndex + 1 : -1; // column 0 is `timestamp`
+  return ({ rows, columns }) => {
+    const keys = new Float64Array(rows);
+    const starts = startColumn >= 0 ? columns[startColumn] : undefined;
+    const times = columns[0];
+    for (let i = 0; i < rows; i++) {
+      const start = starts?.[i];
+      const time = times[i];
+      keys[i] =
+        typeof start === 'number' ? start * 1000 : typeof time === 'number' ? time : Number.POSITIVE_INFINITY;
+    }
+    return keys;
+  };
+}
+
+function wholeSegment(values: RowGroupValues, rowKey: RowKeys): Segment {
+  return { columns: values.columns, keys: rowKey(values), from: 0, to: values.rows };
+}
+
+/** A compacted file of the day, read in order a row group at a time: its rows are sorted by key already. */
+class SortedFileCursor {
+  private reader: LakeFileReader | undefined;
+  private nextGroup = 0;
+  private current: { values: RowGroupValues; keys: Float64Array; pos: number } | undefined;
+
+  constructor(
+    private readonly dest: Storage,
+    private readonly key: string,
+    private readonly size: number,
+    private readonly rowKey: RowKeys,
+  ) {}
+
+  /** The rows not taken yet whose key is below `end` (every row left, when `end` is infinite). */
+  async takeBefore(end: number): Promise<Segment[]> {
+    const taken: Segment[] = [];
+    const all = end === Number.POSITIVE_INFINITY;
+    for (;;) {
+      if (!this.current || this.current.pos >= this.current.values.rows) {
+        this.reader ??= await LakeFileReader.open(this.dest, this.key, this.size);
+        if (this.nextGroup >= this.reader.groupCount) break;
+        const values = await this.reader.readGroup(this.nextGroup++);
+        this.current = { values, keys: this.rowKey(values), pos: 0 };
+      }
+      const c = this.current;
+      let i = c.pos;
+      const rows = c.values.rows;
+      if (all) i = rows;
+      else while (i < rows && c.keys[i] < end) i++;
+      if (i > c.pos) taken.push({ columns: c.values.columns, keys: c.keys, from: c.pos, to: i });
+      c.pos = i;
+      if (i < rows) break;
+    }
+    return taken;
+  }
+}
+
+/** Every row of the segments in key order (ties keep their input order), as one array per column. */
+function mergeByKey(segments: readonly Segment[], columnCount: number): { rows: number; columns: unknown[][] } {
+  let rows = 0;
+  for (const s of segments) rows += s.to - s.from;
+  const segmentOf = new Int32Array(rows);
+  const rowOf = new Int32Array(rows);
+  const keys = new Float64Array(rows);
+  let n = 0;
+  let sorted = true;
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s];
+    for (let r = seg.from; r < seg.to; r++, n++) {
+      segmentOf[n] = s;
+      rowOf[n] = r;
+      keys[n] = seg.keys[r];
+      if (n > 0 && keys[n] < keys[n - 1]) sorted = false;
+    }
+  }
+  const order = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  // Infinity - Infinity is NaN, which `||` turns into the input order.
+  if (!sorted) order.sort((a, b) => keys[a] - keys[b] || a - b);
+  const columns: unknown[][] = [];
+  for (let c = 0; c < columnCount; c++) {
+    const out = new Array<unknown>(rows);
+    for (let i = 0; i < rows; i++) {
+      const p = order[i];
+      out[i] = segments[segmentOf[p]].columns[c][rowOf[p]];
+    }
+    columns.push(out);
+  }
+  return { rows, columns };
+}
