@@ -127,8 +127,7 @@ function rowKeyReader(format: FlowFormat): RowKeys {
     for (let i = 0; i < rows; i++) {
       const start = starts?.[i];
       const time = times[i];
-      keys[i] =
-        typeof start === 'number' ? start * 1000 : typeof time === 'number' ? time : Number.POSITIVE_INFINITY;
+      keys[i] = typeof start === 'number' ? start * 1000 : typeof time === 'number' ? time : Number.POSITIVE_INFINITY;
     }
     return keys;
   };

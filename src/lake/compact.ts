@@ -128,7 +128,12 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
     let unpublished = 0;
     let lastPublish = Date.now();
     const report = () =>
-      options.onProgress?.({ daysDone: totals.compacted + failures.length, daysTotal: work.length, rowsDone, rowsTotal });
+      options.onProgress?.({
+        daysDone: totals.compacted + failures.length,
+        daysTotal: work.length,
+        rowsDone,
+        rowsTotal,
+      });
     const publish = async () => {
       await writeState(dest, state);
       retiredDeleted += await deleteRetired(dest, state, now());
@@ -243,7 +248,8 @@ async function listLake(dest: Storage): Promise<LakeListing> {
 function planDays(listing: LakeListing, view: Awaited<ReturnType<typeof readLakeView>>, options: CompactOptions) {
   const byDay = new Map<string, DayWork>();
   const inWindow = (day: LakeDay) =>
-    (options.since === undefined || day.day >= options.since) && (options.until === undefined || day.day <= options.until);
+    (options.since === undefined || day.day >= options.since) &&
+    (options.until === undefined || day.day <= options.until);
   const entry = (day: LakeDay): DayWork => {
     const id = dayId(day);
     let w = byDay.get(id);

@@ -128,7 +128,8 @@ export class LakeFileReader {
 
   static async open(dest: Storage, key: string, size: number): Promise<LakeFileReader> {
     const where = `${dest.root}/${key}`;
-    if (size > WHOLE_FILE_BYTES) return new LakeFileReader(dest, key, size, await readFooter(dest, key, size), undefined);
+    if (size > WHOLE_FILE_BYTES)
+      return new LakeFileReader(dest, key, size, await readFooter(dest, key, size), undefined);
     const bytes = await dest.readRange(key, 0, size);
     if (bytes.length !== size) throw new CorruptFileError(`${where}: shorter than listed (truncated?)`);
     if (size < 12 || bytes.readUInt32LE(size - 4) !== MAGIC || bytes.readUInt32LE(0) !== MAGIC) {
@@ -203,13 +204,7 @@ function groupBytes(metadata: FileMetaData, index: number, where: string): [numb
 
 const columnIndexCache = new WeakMap<FileMetaData, Map<string, number>>();
 
-function place(
-  columns: unknown[][],
-  metadata: FileMetaData,
-  chunk: ColumnData,
-  rowStart: number,
-  rows: number,
-): void {
+function place(columns: unknown[][], metadata: FileMetaData, chunk: ColumnData, rowStart: number, rows: number): void {
   let indexes = columnIndexCache.get(metadata);
   if (!indexes) {
     indexes = new Map(metadata.schema.slice(1).map((leaf, i) => [leaf.name, i]));
