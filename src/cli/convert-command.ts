@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { convert, IN_FLIGHT_PER_WORKER } from '../convert/run.js';
 import { RunStoppedError } from '../convert/run-stop.js';
 import type { LayoutName } from '../convert/types.js';
-import { type CompressionName, defaultCompression, parseCompression } from '../encode/parquet/codecs.js';
+import { type CompressionName, defaultCompression } from '../encode/parquet/codecs.js';
 import type { OutputKind } from '../encode/types.js';
 import { resolveFormat } from '../formats/format.js';
 import { firehoseTimePrefixes } from '../storage/time-prefixes.js';
-import { collectLogGroupFormat, parseOutputKinds, parsePositiveInt } from './options.js';
+import { collectLogGroupFormat, parseCompressionOption, parseOutputKinds, parsePositiveInt } from './options.js';
 import { ProgressView } from './progress.js';
 import { summaryLines } from './summary.js';
 import { UsageError } from './usage-error.js';
@@ -129,13 +129,5 @@ function timePrefixes(flags: ConvertFlags): string[] | undefined {
     return firehoseTimePrefixes(flags.since, flags.until);
   } catch (err) {
     throw new UsageError((err as Error).message);
-  }
-}
-
-function parseCompressionOption(value: string): CompressionName {
-  try {
-    return parseCompression(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
   }
 }

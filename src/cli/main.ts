@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAthenaCommand } from './athena-command.js';
 import { registerBackfillCommand } from './backfill-command.js';
+import { registerCompactCommand } from './compact-command.js';
 import { registerConvertCommand } from './convert-command.js';
 import { registerHuntCommand } from './hunt-command.js';
 import { registerQueryCommand } from './query-command.js';
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerConvertCommand(program);
+  registerCompactCommand(program);
   registerSampleCommand(program);
   registerAthenaCommand(program);
   registerBackfillCommand(program);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { type CompressionName, parseCompression } from '../encode/parquet/codecs.js';
 import type { OutputKind } from '../encode/types.js';
 
 export function parseOutputKinds(value: string): OutputKind[] {
@@ -32,4 +33,13 @@ export function collectLogGroupFormat(value: string, previous: Record<string, st
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError('expected NAME=FORMAT');
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** `--compression`: a Parquet codec this runtime can write. */
+export function parseCompressionOption(value: string): CompressionName {
+  try {
+    return parseCompression(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
+import { startModuleWorker } from '../util/module-worker.js';
 import { RunStopError } from './run-stop.js';
 import type { ConvertOptions, ObjectResult, ProgressTick } from './types.js';
 
@@ -68,10 +69,6 @@ export async function mainThreadLane(
   };
 }
 
-/** The worker module sits next to this one: `.ts` when running from source under tsx (tests), `.js` once built. */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(`./worker-thread${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
-
 /**
  * For runs of many small objects a worker's young generation is capped: with dozens of objects in flight, each
  * one's buffers survive a scavenge or two, and V8 grows the young generation to its maximum in every worker
@@ -82,10 +79,7 @@ const SMALL_OBJECTS_YOUNG_GENERATION_MIB = 24;
 
 function startWorker(setup: WorkerSetup, smallObjects: boolean): Worker {
   const resourceLimits = smallObjects ? { maxYoungGenerationSizeMb: SMALL_OBJECTS_YOUNG_GENERATION_MIB } : undefined;
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: setup, resourceLimits });
-  // Node 20 does not carry `--import tsx` into workers: register tsx inside the worker first.
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: setup, resourceLimits });
+  return startModuleWorker(import.meta.url, 'worker-thread', { workerData: setup, resourceLimits });
 }
 
 /**

@@ -1,8 +1,9 @@
 import { type CompressionName, defaultCompression } from '../encode/parquet/codecs.js';
-import type { Storage } from '../storage/types.js';
+import type { Storage, StorageOptions } from '../storage/types.js';
 import { forEachLimit } from '../util/limit.js';
 import { type Recovery, recoverCheckpoints } from './checkpoint.js';
-import { compactDay, type DayGroup } from './compact-day.js';
+import type { DayGroup } from './compact-day.js';
+import { type DayCompactor, dayJob, inThreadCompactor, threadCompactor } from './day-compactors.js';
 import {
   type CompactedFile,
   dayId,
@@ -25,6 +26,8 @@ export interface CompactOptions {
   /** Files are cut at about this size (default 256 MiB); a smaller day is one file. */
   readonly targetBytes?: number;
   readonly compression?: CompressionName;
+  /** Rows per row group (default: the day's rows in equal groups of at least 100k). */
+  readonly rowGroupRows?: number;
   /**
    * How long replaced files stay (ms) before they are deleted. A local folder: none (readers list the files
    * after they read the state, so none reads a deleted file's rows twice or misses them). S3: a day, longer than
@@ -32,6 +35,11 @@ export interface CompactOptions {
    */
   readonly retireGraceMs?: number;
   readonly onProgress?: (progress: CompactProgress) => void;
+  /**
+   * Compact days on this many worker threads, each opening the lake at `url` itself (the CLI: every core).
+   * Without it, days compact one at a time on the calling thread (a Lambda function, a library caller).
+   */
+  readonly threads?: { readonly url: string; readonly storage?: StorageOptions; readonly count: number };
   /** The clock, for tests of the grace period. */
   readonly now?: () => number;
 }
@@ -101,9 +109,10 @@ interface DayWork {
 export async function compactLake(dest: Storage, options: CompactOptions = {}): Promise<CompactReport> {
   const started = Date.now();
   const now = options.now ?? Date.now;
+  // Before the lock, whose own file would make any folder look like a lake.
+  await requireLake(dest);
   const lock = await acquireLock(dest, 'compact', 'flowlake compact');
   try {
-    await requireLake(dest);
     const listing = await listLake(dest);
     const view = await readLakeView(dest, listing.keys);
     requireState(dest, listing, view.state);
@@ -112,6 +121,9 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
     const recovery = await recoverCheckpoints(dest, now());
 
     const state = view.state;
+    // A state exists before the first compacted file does: compacted files with no state are then a lost state,
+    // never a first compaction that died before it published (whose files are orphans to remove).
+    if (!state.stored) await writeState(dest, state);
     const grace = options.retireGraceMs ?? (dest.root.startsWith('s3://') ? S3_GRACE_MS : 0);
     const orphansRemoved = await removeOrphans(dest, listing.compacted, state);
     let retiredDeleted = await deleteRetired(dest, state, now());
@@ -134,32 +146,37 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
         rowsDone,
         rowsTotal,
       });
-    const publish = async () => {
-      await writeState(dest, state);
-      retiredDeleted += await deleteRetired(dest, state, now());
-      await writeState(dest, state);
-      unpublished = 0;
-      lastPublish = Date.now();
+    // Publishes one at a time: lanes finish days in any order, and each publish writes the whole state.
+    let publishing = Promise.resolve();
+    const publish = () => {
+      publishing = publishing.then(async () => {
+        unpublished = 0;
+        lastPublish = Date.now();
+        await writeState(dest, state);
+        retiredDeleted += await deleteRetired(dest, state, now());
+        await writeState(dest, state);
+      });
+      return publishing;
     };
-    report();
-    for (const w of todo) {
+    const compactOne = async (compactor: DayCompactor, w: DayWork) => {
       const inputs = [...w.recent, ...w.compacted];
-      let written: Awaited<ReturnType<typeof compactDay>>;
+      const job = dayJob(w.day, dayGroups(w, summaries), {
+        generation,
+        targetBytes,
+        compression,
+        rowGroupRows: options.rowGroupRows,
+      });
+      let written: Awaited<ReturnType<DayCompactor['compact']>>;
       try {
-        written = await compactDay(dest, w.day, dayGroups(w, summaries), {
-          generation,
-          targetBytes,
-          compression,
-          onRows: (rows) => {
-            rowsDone += rows;
-            report();
-          },
+        written = await compactor.compact(job, (rows) => {
+          rowsDone += rows;
+          report();
         });
       } catch (err) {
         if (!(err instanceof CorruptFileError)) throw err;
         failures.push({ day: dayId(w.day), error: err.message });
         report();
-        continue;
+        return;
       }
       state.generations.set(dayId(w.day), { day: w.day, generation });
       for (const file of inputs) state.retired.set(file.key, now() + grace);
@@ -171,8 +188,32 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
       totals.compacted++;
       unpublished++;
       if (unpublished >= PUBLISH_EVERY_DAYS || Date.now() - lastPublish >= PUBLISH_EVERY_MS) await publish();
+    };
+    report();
+    const compactors = startCompactors(dest, options, todo.length);
+    try {
+      // Each lane takes the next day when it is free; the first error stops the others' next days.
+      let next = 0;
+      let stopped: unknown;
+      await Promise.all(
+        compactors.map(async (compactor) => {
+          while (next < todo.length && stopped === undefined) {
+            const w = todo[next++];
+            try {
+              await compactOne(compactor, w);
+            } catch (err) {
+              stopped ??= err;
+            }
+          }
+        }),
+      );
+      if (stopped !== undefined) throw stopped;
+    } finally {
+      await Promise.all(compactors.map((c) => c.close()));
+      // What finished is published even when another day's error stops the run.
+      if (unpublished > 0) await publish();
+      await publishing;
     }
-    if (unpublished > 0) await publish();
     return {
       lake: dest.root,
       generation,
@@ -198,6 +239,13 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
   }
 }
 
+function startCompactors(dest: Storage, options: CompactOptions, days: number): DayCompactor[] {
+  const threads = options.threads;
+  if (!threads || threads.count <= 1 || days <= 1) return [inThreadCompactor(dest)];
+  const count = Math.min(threads.count, days);
+  return Array.from({ length: count }, () => threadCompactor({ url: threads.url, storage: threads.storage ?? {} }));
+}
+
 /** A lake has flowlake's bookkeeping; anything else is refused before a file is touched. */
 async function requireLake(dest: Storage): Promise<void> {
   for await (const _ of dest.list({ prefixes: ['_flowlake/'] })) return;
@@ -207,11 +255,12 @@ async function requireLake(dest: Storage): Promise<void> {
 }
 
 /**
- * Compacted files with no state at all: the state was lost (or removed by hand), not a compaction that died.
- * Going on would take every compacted file for an unpublished one and delete it.
+ * Compacted files with no state at all: the state was lost (or removed by hand), not a compaction that died
+ * (compaction writes the state before its first file). Going on would take every compacted file for an
+ * unpublished one and delete it.
  */
 function requireState(dest: Storage, listing: LakeListing, state: LakeState): void {
-  if (listing.compacted.length === 0 || state.generations.size > 0) return;
+  if (listing.compacted.length === 0 || state.stored) return;
   throw new NotALakeError(
     `${dest.root}: ${listing.compacted.length} compacted files but no ${STATE_KEY} that says which are live; restore it (nothing was changed)`,
   );

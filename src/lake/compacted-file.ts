@@ -37,8 +37,8 @@ export class CompactedFileWriter {
     this.write = dest.writeAtomic(key, { contentType: 'application/vnd.apache.parquet' });
   }
 
-  /** Appends rows [from, to) of `columns` (one array per column, nulls as null). */
-  async append(columns: readonly ArrayLike<unknown>[], from: number, to: number): Promise<void> {
+  /** Appends rows `order[from..to)` of `columns` (one array per column, nulls as null). */
+  async append(columns: readonly ArrayLike<unknown>[], order: Uint32Array, from: number, to: number): Promise<void> {
     const writer = this.writer;
     let next = from;
     while (next < to) {
@@ -48,8 +48,8 @@ export class CompactedFileWriter {
       for (let c = 0; c < writer.columns.length; c++) {
         const buffer = writer.columns[c];
         const values = columns[c];
-        if (buffer.spec.kind === 'string') fillStrings(buffer as StringColumn, values, next, take, row0);
-        else fillNumbers(buffer as NumberColumn, values, next, take, row0);
+        if (buffer.spec.kind === 'string') fillStrings(buffer as StringColumn, values, order, next, take, row0);
+        else fillNumbers(buffer as NumberColumn, values, order, next, take, row0);
       }
       writer.rows = row0 + take;
       this.rows += take;
@@ -85,17 +85,31 @@ export class CompactedFileWriter {
   }
 }
 
-function fillStrings(column: StringColumn, values: ArrayLike<unknown>, from: number, n: number, row0: number): void {
+function fillStrings(
+  column: StringColumn,
+  values: ArrayLike<unknown>,
+  order: Uint32Array,
+  from: number,
+  n: number,
+  row0: number,
+): void {
   for (let i = 0; i < n; i++) {
-    const v = values[from + i];
+    const v = values[order[from + i]];
     column.setValue(row0 + i, typeof v === 'string' ? v : null);
   }
 }
 
-function fillNumbers(column: NumberColumn, values: ArrayLike<unknown>, from: number, n: number, row0: number): void {
+function fillNumbers(
+  column: NumberColumn,
+  values: ArrayLike<unknown>,
+  order: Uint32Array,
+  from: number,
+  n: number,
+  row0: number,
+): void {
   const { defined, values: out } = column;
   for (let i = 0; i < n; i++) {
-    const v = values[from + i];
+    const v = values[order[from + i]];
     const ok = typeof v === 'number' && Number.isFinite(v);
     defined[row0 + i] = ok ? 1 : 0;
     out[row0 + i] = ok ? v : 0;

@@ -19,10 +19,12 @@ export interface LakeState {
   readonly generations: Map<string, { readonly day: LakeDay; readonly generation: string }>;
   /** Retired keys and when they may be deleted (ms). */
   readonly retired: Map<string, number>;
+  /** Whether the state was read from the lake (false: the lake has never had one). */
+  stored: boolean;
 }
 
 export function emptyState(): LakeState {
-  return { generations: new Map(), retired: new Map() };
+  return { generations: new Map(), retired: new Map(), stored: false };
 }
 
 export class LakeStateError extends Error {
@@ -36,10 +38,12 @@ export async function readState(dest: Storage): Promise<LakeState> {
 
 export async function writeState(dest: Storage, state: LakeState): Promise<void> {
   await dest.writeSmall(STATE_KEY, serializeState(state), { contentType: 'text/csv' });
+  state.stored = true;
 }
 
 export function parseState(text: string, where: string): LakeState {
   const state = emptyState();
+  state.stored = true;
   const lines = text.split(/\r?\n/);
   if (lines[0] !== HEADER) throw new LakeStateError(`${where}: not a flowlake lake state (header "${lines[0]}")`);
   for (let i = 1; i < lines.length; i++) {

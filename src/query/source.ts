@@ -1,7 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { OUTPUT_EXTENSIONS, type OutputKind } from '../encode/types.js';
+import { readState, serializeState } from '../lake/state.js';
+import { isVisible, type LakeView, readLakeView } from '../lake/visible.js';
 import { TEMP_PREFIX } from '../storage/key-names.js';
+import { LocalStorage } from '../storage/local.js';
 
 export type OutputFileKind = OutputKind;
 
@@ -18,8 +21,11 @@ export type SourcePlan =
 /** Output kinds in the order a folder holding several is read. */
 const EXTENSIONS = (['parquet', 'jsonl', 'csv'] as const).map((kind) => [kind, OUTPUT_EXTENSIONS[kind]] as const);
 
-/** Bookkeeping folders and unfinished writes are never data. */
+/** Bookkeeping folders (convert's anywhere, the lake state compaction publishes at the top) are never data. */
 const OWN_FOLDER = '_flowlake';
+const STATE_FOLDER = 'lake-state';
+/** A compaction that publishes while the folder is listed: list again (a publish is rare and quick). */
+const LIST_ATTEMPTS = 5;
 
 /**
  * Tells outputs from a stash. A local folder (or file) whose data files all carry an output extension, or that
@@ -36,6 +42,49 @@ export async function planSource(src: string): Promise<SourcePlan> {
     const kind = kindOf(basename(root));
     return kind ? { kind: 'outputs', fileKind: kind, files: [root], other: 0 } : { kind: 'stash', url: root };
   }
+  const listing = await listOutputs(root);
+  const { byKind, other, bookkeeping } = listing;
+  const chosen = EXTENSIONS.map(([kind]) => kind).find((kind) => byKind.has(kind));
+  if (chosen && (other === 0 || bookkeeping)) {
+    return { kind: 'outputs', fileKind: chosen, files: (byKind.get(chosen) ?? []).sort(), other };
+  }
+  return { kind: 'stash', url: root };
+}
+
+interface OutputListing {
+  readonly byKind: Map<OutputFileKind, string[]>;
+  readonly other: number;
+  readonly bookkeeping: boolean;
+}
+
+/**
+ * A folder's output files by kind. In a lake (DESIGN §10) only the visible files count: not those of an
+ * unfinished checkpoint, nor compacted files of a generation that is not live, nor files a compaction replaced.
+ * The state is read before and after the listing; when a compaction published in between, the folder is listed
+ * again, so the files and the state that judges them belong together.
+ */
+async function listOutputs(root: string): Promise<OutputListing> {
+  const lake = new LocalStorage(root);
+  for (let attempt = 1; ; attempt++) {
+    const before = serializeState(await readState(lake));
+    const listing = await walkOutputs(root);
+    if (!listing.bookkeeping) return listing;
+    const keys = new Set([...listing.byKind.values()].flat().map((path) => relative(root, path).split(sep).join('/')));
+    const view = await readLakeView(lake, keys);
+    if (serializeState(view.state) === before || attempt === LIST_ATTEMPTS) return visibleOnly(root, listing, view);
+  }
+}
+
+function visibleOnly(root: string, listing: OutputListing, view: LakeView): OutputListing {
+  const byKind = new Map<OutputFileKind, string[]>();
+  for (const [kind, paths] of listing.byKind) {
+    const visible = paths.filter((path) => isVisible(view, relative(root, path).split(sep).join('/')));
+    if (visible.length > 0) byKind.set(kind, visible);
+  }
+  return { ...listing, byKind };
+}
+
+async function walkOutputs(root: string): Promise<OutputListing> {
   const byKind = new Map<OutputFileKind, string[]>();
   let other = 0;
   let bookkeeping = false;
@@ -51,11 +100,7 @@ export async function planSource(src: string): Promise<SourcePlan> {
       byKind.set(kind, list);
     } else other++;
   }
-  const chosen = EXTENSIONS.map(([kind]) => kind).find((kind) => byKind.has(kind));
-  if (chosen && (other === 0 || bookkeeping)) {
-    return { kind: 'outputs', fileKind: chosen, files: (byKind.get(chosen) ?? []).sort(), other };
-  }
-  return { kind: 'stash', url: root };
+  return { byKind, other, bookkeeping };
 }
 
 function kindOf(name: string): OutputFileKind | undefined {
@@ -66,12 +111,18 @@ function kindOf(name: string): OutputFileKind | undefined {
 async function* walk(
   dir: string,
   inOwnFolder = false,
+  root = dir,
 ): AsyncGenerator<{ path: string; name: string; inOwnFolder: boolean }> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith(TEMP_PREFIX)) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(path, inOwnFolder || entry.name === OWN_FOLDER);
+    if (entry.isDirectory())
+      yield* walk(
+        path,
+        inOwnFolder || entry.name === OWN_FOLDER || (dir === root && entry.name === STATE_FOLDER),
+        root,
+      );
     else if (entry.isFile()) yield { path, name: entry.name, inOwnFolder };
   }
 }
