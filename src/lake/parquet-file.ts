@@ -75,6 +75,10 @@ export function summarize(where: string, key: string, size: number, metadata: Fi
     throw new ForeignFileError(`${where}: nested columns, not a flow-log table`);
   }
   const names = leaves.map((leaf) => leaf.name);
+  const signature = names.join(' ');
+  const known = checkedSignatures.get(signature);
+  if (known && sameTypes(known.leaves, leaves))
+    return { key, size, rows: Number(metadata.num_rows), format: known.format, signature };
   if (names[0] !== 'timestamp' || names.length < 2) {
     throw new ForeignFileError(`${where}: columns (${names.join(', ')}) do not start with timestamp`);
   }
@@ -94,7 +98,19 @@ export function summarize(where: string, key: string, size: number, metadata: Fi
       );
     }
   }
-  return { key, size, rows: Number(metadata.num_rows), format, signature: names.join(' ') };
+  // A lake holds thousands of files of one schema: they share one parsed format (and one check).
+  if (checkedSignatures.size < MAX_CHECKED_SIGNATURES) checkedSignatures.set(signature, { format, leaves });
+  return { key, size, rows: Number(metadata.num_rows), format, signature };
+}
+
+const MAX_CHECKED_SIGNATURES = 64;
+const checkedSignatures = new Map<string, { format: FlowFormat; leaves: FileMetaData['schema'] }>();
+
+function sameTypes(a: FileMetaData['schema'], b: FileMetaData['schema']): boolean {
+  return (
+    a.length === b.length &&
+    a.every((leaf, i) => leaf.type === b[i].type && leaf.converted_type === b[i].converted_type && !b[i].num_children)
+  );
 }
 
 function typeMatches(spec: ColumnSpec, type: string | undefined, converted: string | undefined): boolean {
