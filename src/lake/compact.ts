@@ -3,6 +3,7 @@ import type { Storage, StorageOptions } from '../storage/types.js';
 import { forEachLimit } from '../util/limit.js';
 import { type Recovery, recoverCheckpoints } from './checkpoint.js';
 import type { DayGroup } from './compact-day.js';
+import type { WrittenFile } from './compacted-file.js';
 import { type DayCompactor, dayJob, inThreadCompactor, threadCompactor } from './day-compactors.js';
 import {
   type CompactedFile,
@@ -12,10 +13,18 @@ import {
   parseRecentKey,
   type RecentFile,
 } from './lake-keys.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, LakeLockedError } from './lock.js';
 import { runNameAt } from './names.js';
 import { CorruptFileError, ForeignFileError, type LakeFileSummary, readFooter, summarize } from './parquet-file.js';
-import { type LakeState, STATE_KEY, writeState } from './state.js';
+import {
+  type DayState,
+  emptyDayState,
+  type LakeState,
+  readDayState,
+  STATE_PREFIX,
+  serializeDayState,
+  writeDayState,
+} from './state.js';
 import { isVisible, readLakeView } from './visible.js';
 
 export interface CompactOptions {
@@ -23,6 +32,11 @@ export interface CompactOptions {
   readonly since?: string;
   /** Last day to compact, `YYYYMMDD` (inclusive). */
   readonly until?: string;
+  /**
+   * Only these days (`YYYYMMDD`), as a Lambda function of the stack's compaction map gets them. Such a run holds
+   * its days' locks only, so runs over other days go on at once.
+   */
+  readonly days?: readonly string[];
   /** Files are cut at about this size (default 256 MiB); a smaller day is one file. */
   readonly targetBytes?: number;
   readonly compression?: CompressionName;
@@ -86,9 +100,6 @@ export const DEFAULT_TARGET_BYTES = 256 * 2 ** 20;
 const S3_GRACE_MS = 24 * 3_600_000;
 /** Footers read at once (S3 round trips overlap; local reads are synchronous anyway). */
 const FOOTERS_AT_ONCE = 16;
-/** The state is published after this many days, or this long, whichever first (and at the end). */
-const PUBLISH_EVERY_DAYS = 32;
-const PUBLISH_EVERY_MS = 10_000;
 
 interface Sized {
   readonly size: number;
@@ -109,36 +120,33 @@ interface DayWork {
 export async function compactLake(dest: Storage, options: CompactOptions = {}): Promise<CompactReport> {
   const started = Date.now();
   const now = options.now ?? Date.now;
-  // Before the lock, whose own file would make any folder look like a lake.
+  // Before any lock, whose own file would make any folder look like a lake.
   await requireLake(dest);
-  const lock = await acquireLock(dest, 'compact', 'flowlake compact');
+  // A run over the whole lake (or a window of it) holds the lake's compaction lock: a second one refuses. A run
+  // over named days (one function of the stack's compaction map) holds only its days' locks, so several run at once.
+  const lock = options.days ? undefined : await acquireLock(dest, 'compact', 'flowlake compact');
   try {
     const listing = await listLake(dest);
     const view = await readLakeView(dest, listing.keys);
-    requireState(dest, listing, view.state);
-    const work = planDays(listing, view, options);
+    const inWindow = dayFilter(options);
+    requireState(dest, listing, view.state, inWindow);
+    const work = planDays(listing, view, inWindow);
     const { summaries, failures: footerFailures } = await readSummaries(dest, work);
     const recovery = await recoverCheckpoints(dest, now());
 
-    const state = view.state;
-    // A state exists before the first compacted file does: compacted files with no state are then a lost state,
-    // never a first compaction that died before it published (whose files are orphans to remove).
-    if (!state.stored) await writeState(dest, state);
     const grace = options.retireGraceMs ?? (dest.root.startsWith('s3://') ? S3_GRACE_MS : 0);
-    const orphansRemoved = await removeOrphans(dest, listing.compacted, state);
-    let retiredDeleted = await deleteRetired(dest, state, now());
-    if (orphansRemoved > 0 || retiredDeleted > 0) await writeState(dest, state);
-
     const generation = runNameAt(new Date(now()));
     const failures: DayFailure[] = [...footerFailures.values()].map(({ day, error }) => ({ day, error }));
     const compression = options.compression ?? defaultCompression();
     const targetBytes = options.targetBytes ?? DEFAULT_TARGET_BYTES;
     const todo = work.filter((w) => !footerFailures.has(dayId(w.day)));
+    const cleanups = cleanupDays(listing, view.state, inWindow, new Set(work.map((w) => dayId(w.day))), now());
     const rowsTotal = todo.reduce((sum, w) => sum + dayRows(w, summaries), 0);
     const totals = { filesIn: 0, bytesIn: 0, filesOut: 0, bytesOut: 0, rows: 0, compacted: 0 };
+    const tidied = { orphans: 0, retired: 0 };
+    /** Each day's state as this run left it (the others as they were read). */
+    const states = new Map(view.state.days);
     let rowsDone = 0;
-    let unpublished = 0;
-    let lastPublish = Date.now();
     const report = () =>
       options.onProgress?.({
         daysDone: totals.compacted + failures.length,
@@ -146,50 +154,87 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
         rowsDone,
         rowsTotal,
       });
-    // Publishes one at a time: lanes finish days in any order, and each publish writes the whole state.
-    let publishing = Promise.resolve();
-    const publish = () => {
-      publishing = publishing.then(async () => {
-        unpublished = 0;
-        lastPublish = Date.now();
-        await writeState(dest, state);
-        retiredDeleted += await deleteRetired(dest, state, now());
-        await writeState(dest, state);
-      });
-      return publishing;
-    };
-    const compactOne = async (compactor: DayCompactor, w: DayWork) => {
-      const inputs = [...w.recent, ...w.compacted];
-      const job = dayJob(w.day, dayGroups(w, summaries), {
-        generation,
-        targetBytes,
-        compression,
-        rowGroupRows: options.rowGroupRows,
-      });
-      let written: Awaited<ReturnType<DayCompactor['compact']>>;
+
+    /**
+     * Under the day's lock: the day's state as planned (or the day is left to the next run), its orphans and
+     * expired retired files removed, then `merge` (when given) and its publication in one write of the state.
+     */
+    const onDay = async (
+      day: LakeDay,
+      merge?: () => Promise<{ written: WrittenFile[]; inputs: (Sized & { key: string })[] }>,
+    ) => {
+      const id = dayId(day);
+      let dayLock: Awaited<ReturnType<typeof acquireLock>>;
       try {
-        written = await compactor.compact(job, (rows) => {
+        dayLock = await acquireLock(dest, dayLockName(day), 'flowlake compact');
+      } catch (err) {
+        if (!(err instanceof LakeLockedError)) throw err;
+        failures.push({ day: id, error: err.message });
+        return;
+      }
+      try {
+        const current = await readDayState(dest, day);
+        const planned = view.state.days.get(id);
+        if ((current && serializeDayState(current)) !== (planned && serializeDayState(planned))) {
+          failures.push({
+            day: id,
+            error: 'its state changed while this run planned (another compaction?): run again',
+          });
+          return;
+        }
+        const state = current ?? emptyDayState(day);
+        const orphans = await removeOrphans(dest, listing.compacted, state);
+        const expired = await deleteRetired(dest, state, now());
+        tidied.orphans += orphans;
+        tidied.retired += expired;
+        // The day has a state before its first compacted file exists: compacted files with no state are then a
+        // lost state, never a first compaction that died before it published (whose files are orphans).
+        if (!current || orphans > 0 || expired > 0) await writeDayState(dest, state);
+        states.set(id, state);
+        if (!merge) return;
+        let result: Awaited<ReturnType<typeof merge>>;
+        try {
+          result = await merge();
+        } catch (err) {
+          if (!(err instanceof CorruptFileError)) throw err;
+          failures.push({ day: id, error: err.message });
+          return;
+        }
+        const { written, inputs } = result;
+        state.generation = generation;
+        for (const file of inputs) state.retired.set(file.key, now() + grace);
+        await writeDayState(dest, state); // the publication: readers now see the new files, not the inputs
+        const deleted = await deleteRetired(dest, state, now());
+        if (deleted > 0) await writeDayState(dest, state);
+        tidied.retired += deleted;
+        totals.filesIn += inputs.length;
+        totals.bytesIn += inputs.reduce((sum, f) => sum + f.size, 0);
+        totals.filesOut += written.length;
+        totals.bytesOut += written.reduce((sum, f) => sum + f.bytes, 0);
+        totals.rows += written.reduce((sum, f) => sum + f.rows, 0);
+        totals.compacted++;
+      } finally {
+        await dayLock.release();
+        report();
+      }
+    };
+    const compactOne = (compactor: DayCompactor, w: DayWork) =>
+      onDay(w.day, async () => {
+        const job = dayJob(w.day, dayGroups(w, summaries), {
+          generation,
+          targetBytes,
+          compression,
+          rowGroupRows: options.rowGroupRows,
+        });
+        const written = await compactor.compact(job, (rows) => {
           rowsDone += rows;
           report();
         });
-      } catch (err) {
-        if (!(err instanceof CorruptFileError)) throw err;
-        failures.push({ day: dayId(w.day), error: err.message });
-        report();
-        return;
-      }
-      state.generations.set(dayId(w.day), { day: w.day, generation });
-      for (const file of inputs) state.retired.set(file.key, now() + grace);
-      totals.filesIn += inputs.length;
-      totals.bytesIn += inputs.reduce((sum, f) => sum + f.size, 0);
-      totals.filesOut += written.length;
-      totals.bytesOut += written.reduce((sum, f) => sum + f.bytes, 0);
-      totals.rows += written.reduce((sum, f) => sum + f.rows, 0);
-      totals.compacted++;
-      unpublished++;
-      if (unpublished >= PUBLISH_EVERY_DAYS || Date.now() - lastPublish >= PUBLISH_EVERY_MS) await publish();
-    };
+        return { written, inputs: [...w.recent, ...w.compacted] };
+      });
+
     report();
+    for (const day of cleanups) await onDay(day);
     const compactors = startCompactors(dest, options, todo.length);
     try {
       // Each lane takes the next day when it is free; the first error stops the others' next days.
@@ -210,9 +255,6 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
       if (stopped !== undefined) throw stopped;
     } finally {
       await Promise.all(compactors.map((c) => c.close()));
-      // What finished is published even when another day's error stops the run.
-      if (unpublished > 0) await publish();
-      await publishing;
     }
     return {
       lake: dest.root,
@@ -228,15 +270,57 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
       filesOut: totals.filesOut,
       bytesOut: totals.bytesOut,
       rows: totals.rows,
-      retiredDeleted,
-      retiredWaiting: state.retired.size,
-      orphansRemoved,
+      retiredDeleted: tidied.retired,
+      retiredWaiting: [...states.values()].reduce((sum, d) => sum + d.retired.size, 0),
+      orphansRemoved: tidied.orphans,
       recovery,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
-    await lock.release();
+    await lock?.release();
   }
+}
+
+function dayLockName(day: LakeDay): string {
+  return `compact-${day.account}_${day.region}_${day.day}`;
+}
+
+type DayFilter = (day: LakeDay) => boolean;
+
+function dayFilter(options: CompactOptions): DayFilter {
+  const days = options.days ? new Set(options.days) : undefined;
+  for (const day of options.days ?? []) {
+    if (!/^\d{8}$/.test(day)) throw new RangeError(`"${day}" is not a day (YYYYMMDD)`);
+  }
+  return (day) =>
+    (options.since === undefined || day.day >= options.since) &&
+    (options.until === undefined || day.day <= options.until) &&
+    (days === undefined || days.has(day.day));
+}
+
+/**
+ * Days in the window with nothing to merge but something to tidy: compacted files of no live generation (a
+ * compaction died before publishing) or retired files whose grace has run out.
+ */
+function cleanupDays(
+  listing: LakeListing,
+  state: LakeState,
+  inWindow: DayFilter,
+  merging: ReadonlySet<string>,
+  now: number,
+): LakeDay[] {
+  const days = new Map<string, LakeDay>();
+  for (const file of listing.compacted) {
+    const id = dayId(file);
+    const day = state.days.get(id);
+    if (!inWindow(file) || merging.has(id) || !day) continue;
+    if (day.generation !== file.generation && !day.retired.has(file.key)) days.set(id, day.day);
+  }
+  for (const [id, day] of state.days) {
+    if (!inWindow(day.day) || merging.has(id)) continue;
+    for (const at of day.retired.values()) if (at <= now) days.set(id, day.day);
+  }
+  return [...days.values()].sort((a, b) => (dayId(a) < dayId(b) ? -1 : 1));
 }
 
 function startCompactors(dest: Storage, options: CompactOptions, days: number): DayCompactor[] {
@@ -255,14 +339,17 @@ async function requireLake(dest: Storage): Promise<void> {
 }
 
 /**
- * Compacted files with no state at all: the state was lost (or removed by hand), not a compaction that died
- * (compaction writes the state before its first file). Going on would take every compacted file for an
- * unpublished one and delete it.
+ * Compacted files of a day with no state: the state was lost (or removed by hand), not a compaction that died
+ * (compaction writes a day's state before its first file). Going on would take every compacted file of the day
+ * for an unpublished one and delete it.
  */
-function requireState(dest: Storage, listing: LakeListing, state: LakeState): void {
-  if (listing.compacted.length === 0 || state.stored) return;
+function requireState(dest: Storage, listing: LakeListing, state: LakeState, inWindow: DayFilter): void {
+  const lost = new Set<string>();
+  for (const file of listing.compacted) if (inWindow(file) && !state.days.has(dayId(file))) lost.add(dayId(file));
+  if (lost.size === 0) return;
+  const days = [...lost].sort();
   throw new NotALakeError(
-    `${dest.root}: ${listing.compacted.length} compacted files but no ${STATE_KEY} that says which are live; restore it (nothing was changed)`,
+    `${dest.root}: compacted files of ${days.length} day(s) (${days.slice(0, 3).join(', ')}${days.length > 3 ? ', …' : ''}) but no state under ${STATE_PREFIX} that says which are live; restore it (nothing was changed)`,
   );
 }
 
@@ -294,11 +381,8 @@ async function listLake(dest: Storage): Promise<LakeListing> {
 }
 
 /** Days in the window with visible recent files: those have rows to merge (the others are compacted already). */
-function planDays(listing: LakeListing, view: Awaited<ReturnType<typeof readLakeView>>, options: CompactOptions) {
+function planDays(listing: LakeListing, view: Awaited<ReturnType<typeof readLakeView>>, inWindow: DayFilter) {
   const byDay = new Map<string, DayWork>();
-  const inWindow = (day: LakeDay) =>
-    (options.since === undefined || day.day >= options.since) &&
-    (options.until === undefined || day.day <= options.until);
   const entry = (day: LakeDay): DayWork => {
     const id = dayId(day);
     let w = byDay.get(id);
@@ -378,17 +462,18 @@ function dayGroups(w: DayWork, summaries: ReadonlyMap<string, LakeFileSummary>):
   }));
 }
 
-/** Compacted files of no live generation and not retired: a compaction died before publishing them. */
-async function removeOrphans(dest: Storage, compacted: readonly CompactedFile[], state: LakeState): Promise<number> {
+/** The day's compacted files of no live generation and not retired: a compaction died before publishing them. */
+async function removeOrphans(dest: Storage, compacted: readonly CompactedFile[], state: DayState): Promise<number> {
+  const id = dayId(state.day);
   const orphans = compacted.filter(
-    (file) => state.generations.get(dayId(file))?.generation !== file.generation && !state.retired.has(file.key),
+    (file) => dayId(file) === id && file.generation !== state.generation && !state.retired.has(file.key),
   );
   await forEachLimit(orphans, FOOTERS_AT_ONCE, (file) => dest.remove(file.key));
   return orphans.length;
 }
 
-/** Deletes retired files whose grace has run out and drops them from the state (the caller writes it). */
-async function deleteRetired(dest: Storage, state: LakeState, now: number): Promise<number> {
+/** Deletes the day's retired files whose grace has run out and drops them from its state (the caller writes it). */
+async function deleteRetired(dest: Storage, state: DayState, now: number): Promise<number> {
   const due = [...state.retired].filter(([, at]) => at <= now).map(([key]) => key);
   await forEachLimit(due, FOOTERS_AT_ONCE, (key) => dest.remove(key));
   for (const key of due) state.retired.delete(key);

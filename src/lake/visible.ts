@@ -1,7 +1,7 @@
 import type { Storage } from '../storage/types.js';
 import { readCheckpointRecords } from './checkpoint.js';
-import { COMPACTED_ROOT, dayId, parseCompactedKey } from './lake-keys.js';
-import { type LakeState, readState } from './state.js';
+import { COMPACTED_ROOT, parseCompactedKey } from './lake-keys.js';
+import { isRetired, type LakeState, liveGeneration, readState } from './state.js';
 
 /**
  * What a reader of the lake must leave out so that it sees every row once (DESIGN §10):
@@ -34,7 +34,7 @@ export function isVisible(view: LakeView, key: string): boolean {
   if (key.startsWith(COMPACTED_ROOT)) {
     const file = parseCompactedKey(key);
     if (!file) return false;
-    return view.state.generations.get(dayId(file))?.generation === file.generation && !view.state.retired.has(key);
+    return liveGeneration(view.state, file) === file.generation && !isRetired(view.state, key);
   }
-  return !view.pending.has(key) && !view.state.retired.has(key);
+  return !view.pending.has(key) && !isRetired(view.state, key);
 }

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { OUTPUT_EXTENSIONS, type OutputKind } from '../encode/types.js';
-import { readState, serializeState } from '../lake/state.js';
+import { readState, stateFingerprint } from '../lake/state.js';
 import { isVisible, type LakeView, readLakeView } from '../lake/visible.js';
 import { TEMP_PREFIX } from '../storage/key-names.js';
 import { LocalStorage } from '../storage/local.js';
@@ -66,12 +66,12 @@ interface OutputListing {
 async function listOutputs(root: string): Promise<OutputListing> {
   const lake = new LocalStorage(root);
   for (let attempt = 1; ; attempt++) {
-    const before = serializeState(await readState(lake));
+    const before = stateFingerprint(await readState(lake));
     const listing = await walkOutputs(root);
     if (!listing.bookkeeping) return listing;
     const keys = new Set([...listing.byKind.values()].flat().map((path) => relative(root, path).split(sep).join('/')));
     const view = await readLakeView(lake, keys);
-    if (serializeState(view.state) === before || attempt === LIST_ATTEMPTS) return visibleOnly(root, listing, view);
+    if (stateFingerprint(view.state) === before || attempt === LIST_ATTEMPTS) return visibleOnly(root, listing, view);
   }
 }
 

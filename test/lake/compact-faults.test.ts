@@ -12,7 +12,7 @@ import { convert } from '../../src/convert/run.js';
 import { compactLake } from '../../src/lake/compact.js';
 import { parseCompactedKey, parseRecentKey } from '../../src/lake/lake-keys.js';
 import { acquireLock } from '../../src/lake/lock.js';
-import { STATE_KEY } from '../../src/lake/state.js';
+import { STATE_PREFIX } from '../../src/lake/state.js';
 import { writeSampleStash } from '../../src/sample/stash.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { flowlake } from '../support/cli.js';
@@ -49,7 +49,11 @@ class FailingLake extends LocalStorage {
   }
 
   override async writeSmall(key: string, body: string | Buffer, options?: Parameters<LocalStorage['writeSmall']>[2]) {
-    if (key === STATE_KEY && this.fail.stateAfter !== undefined && this.stateWrites++ >= this.fail.stateAfter) {
+    if (
+      key.startsWith(STATE_PREFIX) &&
+      this.fail.stateAfter !== undefined &&
+      this.stateWrites++ >= this.fail.stateAfter
+    ) {
       throw new Error('disk full (test)');
     }
     return super.writeSmall(key, body, options);
@@ -156,7 +160,10 @@ describe('a compaction that dies half-way', () => {
   it('after it publishes, before it deletes: the replaced files are retired, never read twice', async () => {
     const dir = await lake();
     const expected = await flowsDigest(dir);
+    const days = new Set(dataFiles(dir).map((f) => f.replace(/\/hour=.*$/, ''))).size;
     await assert.rejects(compactLake(new FailingLake(dir, { remove: true })), /I\/O error/);
+    const published = dataFiles(dir).filter((f) => parseCompactedKey(f)).length;
+    assert.equal(published, 1, 'the first day published, then its deletion failed and stopped the run');
     assert.ok(
       dataFiles(dir).some((f) => parseRecentKey(f)),
       'the replaced files are still there',
@@ -164,8 +171,13 @@ describe('a compaction that dies half-way', () => {
     assert.deepEqual(await flowsDigest(dir), expected);
 
     const report = await compactLake(new LocalStorage(dir));
-    assert.ok(report.retiredDeleted > 0);
-    assert.equal(report.days.compacted, 0, 'nothing left to merge');
+    assert.ok(report.retiredDeleted > 0, 'the retired files are deleted');
+    assert.equal(
+      report.days.compacted,
+      days - 1,
+      'the days the failure stopped compact now; the first is not merged again',
+    );
+    assert.equal(dataFiles(dir).filter((f) => parseRecentKey(f)).length, 0);
     assert.deepEqual(await flowsDigest(dir), expected);
   });
 

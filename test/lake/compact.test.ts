@@ -12,6 +12,7 @@ import { PAGE_DECOMPRESSORS } from '../../src/decode/parquet-input.js';
 import { compactLake } from '../../src/lake/compact.js';
 import { balancedRowGroupRows, MIN_ROW_GROUP_ROWS } from '../../src/lake/compact-day.js';
 import { parseCompactedKey, parseRecentKey } from '../../src/lake/lake-keys.js';
+import { acquireLock } from '../../src/lake/lock.js';
 import { writeSampleStash } from '../../src/sample/stash.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { filesUnder } from '../support/files.js';
@@ -145,6 +146,48 @@ describe('compactLake', () => {
     assert.ok(report.days.compacted > 0);
     assert.ok(compactedFiles(lake).every((f) => f.includes('/day=02/')));
     assert.ok(recentFiles(lake).length > 0 && recentFiles(lake).every((f) => f.includes('/day=01/')));
+    assert.deepEqual(await flowsDigest(lake), before);
+  });
+
+  it('compacts named days only, and runs over disjoint days at once, each publishing its own days', async () => {
+    const lake = await lakeOf(await stash(17));
+    const before = await flowsDigest(lake);
+    const [first, second] = await Promise.all([
+      compactLake(new LocalStorage(lake), { days: ['20200201'] }),
+      compactLake(new LocalStorage(lake), { days: ['20200202'] }),
+    ]);
+    assert.ok(first.days.compacted > 0 && second.days.compacted > 0);
+    assert.deepEqual([...first.failures, ...second.failures], []);
+    assert.deepEqual(recentFiles(lake), []);
+    const states = filesUnder(lake).filter((f) => f.startsWith('lake-state/'));
+    assert.equal(states.length, first.days.compacted + second.days.compacted, 'one state object per day');
+    assert.deepEqual(await flowsDigest(lake), before);
+  });
+
+  it('leaves a day another compaction holds, names it, and compacts the rest', async () => {
+    const lake = await lakeOf(await stash(18));
+    const before = await flowsDigest(lake);
+    const held = recentFiles(lake)
+      .map((f) => parseRecentKey(f))
+      .find((f) => f?.day === '20200201');
+    assert.ok(held);
+    const lock = await acquireLock(
+      new LocalStorage(lake),
+      `compact-${held.account}_${held.region}_${held.day}`,
+      'another compaction',
+    );
+    try {
+      const report = await compactLake(new LocalStorage(lake));
+      assert.equal(report.days.failed, 1);
+      assert.match(report.failures[0].error, /locked by another compaction/);
+      assert.ok(report.days.compacted > 0);
+      assert.ok(recentFiles(lake).every((f) => parseRecentKey(f)?.account === held.account && f.includes('/day=01/')));
+    } finally {
+      await lock.release();
+    }
+    assert.deepEqual(await flowsDigest(lake), before);
+    await compactLake(new LocalStorage(lake));
+    assert.deepEqual(recentFiles(lake), []);
     assert.deepEqual(await flowsDigest(lake), before);
   });
 
