@@ -7,6 +7,7 @@
  * - the lake's data files and bytes before and after compaction, against one file of the same rows sorted by
  *   `start` written by DuckDB (bench/lib/duckdb-sort.mjs);
  * - `hunt talkers` over the compacted lake against the same hunt over that one file: wall, peak, same answer;
+ *   and over the raw stash: the first time (its cache converted and compacted) and the second;
  * - `compact` of the lake as one-object-at-a-time writes leave it (27k small files, the shape a per-object
  *   writer or small Lambda batches make): wall and peak.
  *
@@ -31,6 +32,7 @@ const out = {
   mirror: join(SCRATCH, 'mirror'),
   sorted: join(SCRATCH, 'duckdb-sorted'),
   small: join(SCRATCH, 'small-files'),
+  cache: join(SCRATCH, 'cache'),
 };
 
 if (!existsSync(STASH)) {
@@ -68,13 +70,18 @@ const convert3 = sideBySide(
     hive: [...CLI, 'convert', STASH, out.hive, '--to', 'parquet', '--layout', 'hive', '--quiet'],
     compact: [...CLI, 'compact', out.hive, '--quiet'],
     mirror: [...CLI, 'convert', STASH, out.mirror, '--to', 'parquet', '--quiet'],
+    coldHunt: [...CLI, 'hunt', 'talkers', STASH, '--cache', out.cache, '--quiet', '--format', 'csv', '--limit', '50'],
   },
   rounds,
   (name) => {
     if (name === 'compact') {
       const files = lakeFiles(out.hive);
       before = { files: files.length, bytes: totalSize(files) };
-    } else rmSync(out[name as 'csv' | 'hive' | 'mirror'], { recursive: true, force: true });
+    } else
+      rmSync(out[name === 'coldHunt' ? 'cache' : (name as 'csv' | 'hive' | 'mirror')], {
+        recursive: true,
+        force: true,
+      });
   },
 );
 const after = lakeFiles(out.hive);
@@ -87,13 +94,14 @@ for (const [name, label] of [
   ['hive', '`convert --to parquet --layout hive`'],
   ['compact', '`compact` of that lake'],
   ['mirror', '`convert --to parquet` (mirror)'],
+  ['coldHunt', '`hunt talkers` over the stash, empty cache'],
 ] as const) {
   const m = convert3[name];
   process.stdout.write(`| ${label} | ${fmt(m.wall)} | ${m.peakMiB.toFixed(0)} MiB |\n`);
 }
 const lakeWall = convert3.hive.wall + convert3.compact.wall;
 process.stdout.write(
-  `\nhive convert + compact / csv: **${ratio(lakeWall, convert3.csv.wall)}** (limit 1.5×); mirror / csv: **${ratio(convert3.mirror.wall, convert3.csv.wall)}** (limit 1.5×)\n`,
+  `\nhive convert + compact / csv: **${ratio(lakeWall, convert3.csv.wall)}** (limit 1.5×); mirror / csv: **${ratio(convert3.mirror.wall, convert3.csv.wall)}** (limit 1.5×); first hunt over the stash − (hive convert + compact): **${(convert3.coldHunt.wall - lakeWall).toFixed(2)} s** (limit 1 s)\n`,
 );
 
 // 2. The lake against one sorted file of the same rows.
@@ -114,6 +122,7 @@ const hunts = sideBySide(
   {
     lake: [...CLI, 'hunt', 'talkers', out.hive, ...huntArgs],
     sorted: [...CLI, 'hunt', 'talkers', out.sorted, ...huntArgs],
+    stash: [...CLI, 'hunt', 'talkers', STASH, '--cache', out.cache, ...huntArgs],
   },
   Math.max(3, rounds),
 );
@@ -126,7 +135,7 @@ process.stdout.write(
   `| one DuckDB file sorted by \`start\` | ${fmt(hunts.sorted.wall)} | ${hunts.sorted.peakMiB.toFixed(0)} MiB |\n`,
 );
 process.stdout.write(
-  `\nlake / one file: **${ratio(hunts.lake.wall, hunts.sorted.wall)}** (limit 1.3×), peak ${hunts.lake.peakMiB.toFixed(0)} MiB (limit 1024), same answer: **${same ? 'yes' : 'NO'}**\n`,
+  `\nlake / one file: **${ratio(hunts.lake.wall, hunts.sorted.wall)}** (limit 1.3×), peak ${hunts.lake.peakMiB.toFixed(0)} MiB (limit 1024), same answer: **${same ? 'yes' : 'NO'}**; second hunt over the stash / over the lake: **${ratio(hunts.stash.wall, hunts.lake.wall)}**\n`,
 );
 
 // 4. Compacting a lake of many small files.

@@ -7,6 +7,9 @@ export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'flowlake');
 }
 
+/** The cache is a compacted hive lake. */
+const CACHE_LAYOUT = 'lake-1';
+
 export interface StashIdentity {
   readonly url: string;
   readonly endpointUrl?: string;
@@ -21,7 +24,14 @@ export interface StashIdentity {
  */
 export function stashCacheDir(root: string, stash: StashIdentity): string {
   const url = /^s3:\/\//i.test(stash.url) ? stash.url : resolve(stash.url);
-  const key = JSON.stringify([url, stash.endpointUrl ?? null, stash.fields ?? null, stash.logGroupFormats ?? null]);
+  // The layout is part of the name: caches of earlier versions (one file per object) are never mixed into a lake.
+  const key = JSON.stringify([
+    CACHE_LAYOUT,
+    url,
+    stash.endpointUrl ?? null,
+    stash.fields ?? null,
+    stash.logGroupFormats ?? null,
+  ]);
   const digest = createHash('sha256').update(key).digest('hex').slice(0, 16);
   return join(resolve(root), 'stashes', digest);
 }

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { convert, type RunProgress } from '../convert/run.js';
 import type { ObjectResult } from '../convert/types.js';
@@ -6,6 +7,8 @@ import { findHunt, HUNTS, missingColumns } from '../hunt/catalog.js';
 import { DUCKDB, duckdbMacros, sqlString } from '../hunt/dialect.js';
 import { rankClause, rankedQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
+import { compactLake } from '../lake/compact.js';
+import { LocalStorage } from '../storage/local.js';
 import { cidrRanges, readAddressList } from './address-list.js';
 import { defaultCacheRoot, stashCacheDir } from './cache.js';
 import { type EniAddress, readEnis } from './enis.js';
@@ -70,9 +73,9 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
   if (plan.kind === 'stash') {
     const dir = stashCacheDir(cacheRoot, { ...options, url: plan.url });
     let objects = 0;
-    await convert(plan.url, dir, {
+    const run = await convert(plan.url, dir, {
       to: ['parquet'],
-      layout: 'mirror',
+      layout: 'hive',
       fields: options.fields,
       logGroupFormats: options.logGroupFormats,
       endpointUrl: options.endpointUrl,
@@ -84,6 +87,10 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
         options.onConvertResult?.(r);
       },
     });
+    // The cache is a lake (DESIGN §10): what this run added is merged into one sorted file per day, so every
+    // later question reads few big files, not one small file per object and hour.
+    if (run.objects.converted > 0)
+      await compactLake(new LocalStorage(dir), { threads: { url: dir, count: availableParallelism() } });
     const converted = await planSource(dir).catch(() => undefined);
     if (converted?.kind !== 'outputs') {
       const why = failures.length ? ` (${failures.length} failed, e.g. ${failures[0].key}: ${failures[0].error})` : '';
