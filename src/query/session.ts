@@ -14,6 +14,7 @@ import { defaultCacheRoot, stashCacheDir } from './cache.js';
 import { type EniAddress, readEnis } from './enis.js';
 import { NoFlowDataError, QueryInputError } from './errors.js';
 import type { QueryResult } from './output.js';
+import { fetchRemoteOutputs } from './remote-outputs.js';
 import { planSource, type SourcePlan } from './source.js';
 import { snakeCase, toJsonValue } from './values.js';
 import { rawRelation, timeWindow, typedColumns } from './view.js';
@@ -70,7 +71,15 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
   let plan = await planSource(src);
   const failures: Array<{ key: string; error: string }> = [];
   let description: string;
-  if (plan.kind === 'stash') {
+  const remote =
+    plan.kind === 'stash' && /^s3:\/\//i.test(plan.url)
+      ? await fetchRemoteOutputs(plan.url, { ...options, cacheRoot, since, until })
+      : undefined;
+  if (remote) {
+    if (remote.files.length === 0) throw new NoFlowDataError(`${src}: no flow data in the window asked for`);
+    plan = { kind: 'outputs', fileKind: remote.fileKind, files: remote.files, other: 0 };
+    description = `${remote.files.length} ${remote.fileKind} file${remote.files.length === 1 ? '' : 's'} under ${src} (${remote.fetched} fetched now, ${remote.pruned} outside the window)`;
+  } else if (plan.kind === 'stash') {
     const dir = stashCacheDir(cacheRoot, { ...options, url: plan.url });
     let objects = 0;
     const run = await convert(plan.url, dir, {

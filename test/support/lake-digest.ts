@@ -1,4 +1,4 @@
-import { openFlows } from '../../src/query/index.js';
+import { type FlowsOptions, openFlows } from '../../src/query/index.js';
 
 /** What a set of flows adds up to: equal digests mean the same rows, each the same number of times. */
 export interface FlowsDigest {
@@ -10,8 +10,12 @@ export interface FlowsDigest {
 }
 
 /** The digest of the `flows` view over `src` (outputs read as they are, a stash through the cache). */
-export async function flowsDigest(src: string, cache?: string): Promise<FlowsDigest> {
-  const session = await openFlows(src, { cache });
+export async function flowsDigest(
+  src: string,
+  cache?: string,
+  options: Partial<FlowsOptions> = {},
+): Promise<FlowsDigest> {
+  const session = await openFlows(src, { cache, ...options });
   try {
     const result = await session.query(
       `SELECT count(*) AS n, sum(bytes)::VARCHAR AS b, sum(packets)::VARCHAR AS p,
