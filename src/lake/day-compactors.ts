@@ -37,6 +37,12 @@ export function inThreadCompactor(dest: Storage): DayCompactor {
   return { compact: (job, onRows) => runDayJob(dest, job, onRows), close: async () => {} };
 }
 
+/**
+ * A compaction thread's young generation, capped: an hour's columns survive a scavenge or two, and V8 would grow
+ * each thread's young generation to its maximum (see decisions, "Memory of a many-object run").
+ */
+const YOUNG_GENERATION_MIB = 24;
+
 /** What a compaction thread needs to open the lake on its own. */
 export interface CompactThreadSetup {
   readonly url: string;
@@ -54,7 +60,10 @@ export type FromCompactThread =
  * merging and encoding are CPU-bound). Each thread holds one hour of one day at a time, as on the main thread.
  */
 export function threadCompactor(setup: CompactThreadSetup): DayCompactor {
-  const worker: Worker = startModuleWorker(import.meta.url, 'compact-thread', { workerData: setup });
+  const worker: Worker = startModuleWorker(import.meta.url, 'compact-thread', {
+    workerData: setup,
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MIB },
+  });
   const pending = new Map<
     number,
     { resolve: (w: WrittenFile[]) => void; reject: (e: Error) => void; onRows: (n: number) => void }
