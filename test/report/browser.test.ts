@@ -9,7 +9,7 @@ import { openInChromium } from '../support/browser.js';
 import { tempDir } from '../support/temp-dir.js';
 
 describe('the report page in headless Chromium', () => {
-  it('over the planted-incident stash: opens from disk with no request and no error, every chart has marks, the miner is on the first screen', async () => {
+  it('over the planted-incident stash: opens from disk with no request and no error, every chart has marks, the miner is on the first screen', async (t) => {
     const dir = tempDir();
     await writeIncidentStash(join(dir, 'stash'), { seed: 3 });
     const file = join(dir, 'report.html');
@@ -24,6 +24,7 @@ describe('the report page in headless Chromium', () => {
     const opened = await openInChromium(file, viewport);
     try {
       const { page } = opened;
+      t.diagnostic(`Chromium: ${opened.browser.from}`);
       assert.deepEqual(opened.errors, []);
       assert.deepEqual(opened.requests, [pathToFileURL(file).href], 'the page itself and nothing else');
 

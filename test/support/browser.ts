@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type LocatedChromium, locateChromium } from './chromium.js';
 import { tempDir } from './temp-dir.js';
 
-/** Debian's chromium (`.ci/run` installs it): Playwright's own browser download cannot work here. */
-const CHROMIUM = '/usr/bin/chromium';
-
-const ARGS = [
+/**
+ * Headless, as root, and making no request of its own: without the background-networking flags Chromium keeps
+ * trying to reach Google's hosts, which a closed network refuses.
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -22,18 +24,17 @@ export interface OpenedPage {
   readonly requests: string[];
   /** Console errors and uncaught page errors. */
   readonly errors: string[];
+  /** The Chromium it runs in (./chromium.ts says how it is found). */
+  readonly browser: LocatedChromium;
   close(): Promise<void>;
 }
 
 /** Opens a local file in headless Chromium with a fresh profile, recording its requests and errors. */
 export async function openInChromium(file: string, viewport = { width: 1280, height: 800 }): Promise<OpenedPage> {
+  const browser = await locateChromium();
   const context: BrowserContext = await chromium.launchPersistentContext(
     join(tempDir('flowlake-chromium-'), 'profile'),
-    {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      viewport,
-    },
+    { executablePath: browser.executable, args: [...CHROMIUM_ARGS], viewport },
   );
   const page = context.pages()[0] ?? (await context.newPage());
   const requests: string[] = [];
@@ -44,5 +45,5 @@ export async function openInChromium(file: string, viewport = { width: 1280, hei
   });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(new URL(`file://${file}`).href, { waitUntil: 'load' });
-  return { page, requests, errors, close: () => context.close() };
+  return { page, requests, errors, browser, close: () => context.close() };
 }
