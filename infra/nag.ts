@@ -30,12 +30,6 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
   const wildcard = (construct: IConstruct, resource: string, reason: string) =>
     ack(construct, `AwsSolutions-IAM5[Resource::${resource}]`, reason);
 
-  const runtimeReason =
-    'Pinned to nodejs22.x on purpose: flowlake is built and tested on Node 20/22 and bundled for node22; ' +
-    'moving to a newer runtime is a tested change of its own, not an automatic one.';
-  ack(stack.worker, 'AwsSolutions-L1', runtimeReason);
-  ack(stack.summary, 'AwsSolutions-L1', runtimeReason);
-
   const workerRole = stack.worker.role!;
   wildcard(
     workerRole,

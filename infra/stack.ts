@@ -272,7 +272,7 @@ export class FlowlakeStack extends Stack {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: options.memorySize,
       timeout: options.timeout,
@@ -285,7 +285,7 @@ export class FlowlakeStack extends Stack {
         sourceMap: true,
         sourcesContent: false,
         minify: true,
-        target: 'node22',
+        target: 'node24',
         format: nodejs.OutputFormat.ESM,
         mainFields: ['module', 'main'],
         // Bundled CommonJS dependencies still call require(); give the ES module one.

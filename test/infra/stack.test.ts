@@ -108,11 +108,35 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     }
   });
 
-  it('runs the worker and the summary on nodejs22.x, arm64', () => {
-    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
-    assert.equal(Object.keys(functions).length, 2);
+  it('runs the worker and the summary on nodejs24.x, arm64', () => {
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } });
+    assert.deepEqual(
+      Object.keys(functions)
+        .map((id) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+      ['Summary', 'Worker'],
+    );
     for (const fn of Object.values(functions))
       assert.deepEqual((fn as Json & { Properties: Json }).Properties.Architectures, ['arm64']);
+  });
+
+  it('has no function on a runtime older than nodejs24.x, with or without the real-time path', () => {
+    const noRealTime = Template.fromStack(buildStack({ 'aws:cdk:bundling-stacks': [], realTime: 'false' }).stack);
+    for (const t of [template, noRealTime]) {
+      const runtimes = Object.entries(t.findResources('AWS::Lambda::Function')).map(
+        ([id, fn]) => [id, String((fn as { Properties: Json }).Properties.Runtime)] as const,
+      );
+      assert.ok(runtimes.length >= 2);
+      for (const [id, runtime] of runtimes) {
+        const node = /^nodejs(\d+)\.x$/.exec(runtime);
+        if (node) assert.ok(Number(node[1]) >= 24, `${id}: ${runtime}`);
+        else {
+          // CDK's own handler for S3 bucket notifications is the one function that is not Node.
+          assert.match(id, /^BucketNotificationsHandler/, `${id}: ${runtime}`);
+          assert.match(runtime, /^python3\.\d+$/, id);
+        }
+      }
+    }
   });
 
   it('queues S3 notifications in an encrypted, TLS-only queue with a DLQ after 3 receives', () => {
