@@ -13,6 +13,7 @@ import { cidrRanges, readAddressList } from './address-list.js';
 import { defaultCacheRoot, stashCacheDir } from './cache.js';
 import { type EniAddress, readEnis } from './enis.js';
 import { NoFlowDataError, QueryInputError } from './errors.js';
+import { describeLimit, type MemoryLimit, memoryLimit, outOfMemoryMessage, parseMemorySize } from './memory.js';
 import type { QueryResult } from './output.js';
 import { fetchRemoteOutputs } from './remote-outputs.js';
 import { planSource, type SourcePlan } from './source.js';
@@ -37,7 +38,7 @@ export interface FlowsOptions {
   /** Progress of a stash conversion (the CLI draws it on stderr). */
   readonly onConvertProgress?: (progress: RunProgress) => void;
   readonly onConvertResult?: (result: ObjectResult) => void;
-  /** DuckDB memory limit (default 512MB, or FLOWLAKE_DUCKDB_MEMORY). */
+  /** DuckDB memory limit (default: FLOWLAKE_DUCKDB_MEMORY, else half the machine's memory; see ./memory.ts). */
   readonly memoryLimit?: string;
 }
 
@@ -58,8 +59,6 @@ export interface FlowsSession {
   context(options?: HuntOptions): HuntContext;
   close(): Promise<void>;
 }
-
-const DEFAULT_MEMORY_LIMIT = '512MB';
 
 /** Opens a source of flow data for SQL: flowlake outputs as they are, a stash through a Parquet cache. */
 export async function openFlows(src: string, options: FlowsOptions = {}): Promise<FlowsSession> {
@@ -111,7 +110,7 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
     if (plan.files.length === 0) throw new NoFlowDataError(`${src}: no flow data found`);
     description = `${plan.files.length} ${plan.fileKind} file${plan.files.length === 1 ? '' : 's'} under ${src}`;
   }
-  const engine = await startEngine(cacheRoot, options.memoryLimit);
+  const engine = await startEngine(cacheRoot, memoryLimit(options.memoryLimit));
   try {
     const columns = await createFlowsView(engine.connection, plan, timeWindow(since, until));
     if (enis) await loadEnis(engine.connection, enis);
@@ -128,22 +127,32 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
 interface Engine {
   readonly instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
+  readonly memoryLimit: MemoryLimit;
 }
 
 /** DuckDB is loaded here only: `convert`, the CLI's start and the Lambda bundle never pay for it. */
-async function startEngine(cacheRoot: string, memoryLimit?: string): Promise<Engine> {
+async function startEngine(cacheRoot: string, memoryLimit: MemoryLimit): Promise<Engine> {
   // DuckDB creates its spill folder but not the folders above it.
   await mkdir(cacheRoot, { recursive: true });
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:', {
-    memory_limit: memoryLimit ?? process.env.FLOWLAKE_DUCKDB_MEMORY ?? DEFAULT_MEMORY_LIMIT,
-    temp_directory: `${cacheRoot}/duckdb-spill`,
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
-  });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(':memory:', {
+      memory_limit: memoryLimit.value,
+      temp_directory: `${cacheRoot}/duckdb-spill`,
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+  } catch (err) {
+    // DuckDB says only "Failed to set config": name the setting when it is the size that it could not read.
+    if (parseMemorySize(memoryLimit.value) !== undefined) throw err;
+    throw new QueryInputError(
+      `${describeLimit(memoryLimit)} is not a memory size (e.g. 8GB or 8GiB): ${firstLine(err)}`,
+    );
+  }
   const connection = await instance.connect();
   for (const macro of duckdbMacros()) await connection.run(macro);
-  return { instance, connection };
+  return { instance, connection, memoryLimit };
 }
 
 async function createFlowsView(connection: DuckDBConnection, plan: SourcePlan, window: string): Promise<Set<string>> {
@@ -218,7 +227,7 @@ class DuckDBFlowsSession implements FlowsSession {
     try {
       return toResult(limit ? await prepared.streamAndReadUntil(limit) : await prepared.runAndReadAll(), limit);
     } catch (err) {
-      throw classify(err);
+      throw classify(err, this.engine.memoryLimit);
     }
   }
 
@@ -243,7 +252,7 @@ class DuckDBFlowsSession implements FlowsSession {
     try {
       return toResult(await this.engine.connection.runAndReadAll(sql));
     } catch (err) {
-      throw classify(err);
+      throw classify(err, this.engine.memoryLimit);
     }
   }
 
@@ -294,12 +303,16 @@ function toResult(reader: Reader, limit?: number): QueryResult {
   return { columns: keys.map((name, i) => ({ name, type: types[i] })), rows };
 }
 
-/** Mistakes in the SQL are the user's (exit 2); failures reading the data are not (exit 1). */
-function classify(err: unknown): Error {
+/**
+ * Mistakes in the SQL are the user's (exit 2); failures reading the data are not (exit 1). Running out of
+ * memory says which setting to raise and what it is now.
+ */
+function classify(err: unknown, limit: MemoryLimit): Error {
   const message = firstLine(err);
   if (/^(Parser|Binder|Catalog|Syntax|Not implemented) Error/i.test(message)) {
     return new QueryInputError(message);
   }
+  if (/^Out of Memory Error/i.test(message)) return new Error(outOfMemoryMessage(message, limit));
   return new Error(message);
 }
 
