@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -57,5 +57,10 @@ describe('npm start', () => {
       /^action\s+log_status\s+flows\s+bytes\n[- ]+\nACCEPT\s+OK\s+\d+\s+\d+\n/,
     );
     assert.match(ran.get('hunt --list')!, /^mining\s/m);
+
+    // What they wrote in the checkout (a page among them) leaves `npm test`'s lint passing.
+    copyFileSync(join(REPO, 'biome.json'), join(cwd, 'biome.json'));
+    const lint = spawnSync(join(REPO, 'node_modules', '.bin', 'biome'), ['check', '.'], { cwd, encoding: 'utf8' });
+    assert.equal(lint.status, 0, lint.stdout + lint.stderr);
   });
 });
