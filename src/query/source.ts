@@ -108,21 +108,19 @@ function kindOf(name: string): OutputFileKind | undefined {
   return EXTENSIONS.find(([, ext]) => name.endsWith(ext))?.[0];
 }
 
-async function* walk(
-  dir: string,
-  inOwnFolder = false,
-  root = dir,
-): AsyncGenerator<{ path: string; name: string; inOwnFolder: boolean }> {
+/**
+ * The files under `dir`. A bookkeeping folder is not walked (a lake's `_flowlake/` holds a marker per source
+ * object: 14,400 files for ten days of one stream); it shows up as one entry with `inOwnFolder` set.
+ */
+async function* walk(dir: string, root = dir): AsyncGenerator<{ path: string; name: string; inOwnFolder: boolean }> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith(TEMP_PREFIX)) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory())
-      yield* walk(
-        path,
-        inOwnFolder || entry.name === OWN_FOLDER || (dir === root && entry.name === STATE_FOLDER),
-        root,
-      );
-    else if (entry.isFile()) yield { path, name: entry.name, inOwnFolder };
+    if (entry.isDirectory()) {
+      if (entry.name === OWN_FOLDER || (dir === root && entry.name === STATE_FOLDER)) {
+        yield { path, name: entry.name, inOwnFolder: true };
+      } else yield* walk(path, root);
+    } else if (entry.isFile()) yield { path, name: entry.name, inOwnFolder: false };
   }
 }
