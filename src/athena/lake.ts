@@ -62,6 +62,11 @@ export function lakeViewName(options: Pick<AthenaTableOptions, 'table' | 'output
   return `${tableName(options)}_flows`;
 }
 
+/** "db"."<table>_flows", as a query names it. */
+export function lakeViewQueryName(options: Pick<AthenaTableOptions, 'database' | 'table' | 'output'>): string {
+  return quoted(options, lakeViewName(options));
+}
+
 function quoted(options: Pick<AthenaTableOptions, 'database'>, name: string): string {
   return options.database ? `"${options.database}"."${name}"` : `"${name}"`;
 }
@@ -143,17 +148,20 @@ export function lakeViewSql(options: AthenaTableOptions): string {
   const table = (role: LakeTableRole) => quoted(options, lakeTableName(options, role));
   return [
     'WITH',
+    // One scan of the state: per state file, one map of its rows (a day's generation, a retired file's grace).
     'state AS (',
-    '  SELECT',
-    `    map_agg(concat("account", '/', "region", '/', "day"), "generation") FILTER (WHERE "kind" = 'generation') AS generations,`,
-    `    map_agg("path", "delete_after") FILTER (WHERE "kind" = 'retired') AS retired`,
+    '  SELECT map_agg(',
+    `      CASE WHEN "kind" = 'generation' THEN concat('day:', "account", '/', "region", '/', "day") ELSE concat('file:', "path") END,`,
+    `      CASE WHEN "kind" = 'generation' THEN "generation" ELSE "delete_after" END`,
+    '    ) AS entries',
     `  FROM ${table('state')}`,
     '  GROUP BY "$path"',
     '),',
     'days AS (',
-    '  SELECT d.day_id, d.generation, s.retired',
+    '  SELECT substr(e.k, 5) AS day_id, e.v AS generation, s.entries',
     '  FROM state s',
-    '  CROSS JOIN UNNEST(s.generations) AS d (day_id, generation)',
+    '  CROSS JOIN UNNEST(s.entries) AS e (k, v)',
+    `  WHERE e.k LIKE 'day:%'`,
     '),',
     'files AS (',
     `  SELECT ${select}, ${lakeKey}, CAST(NULL AS varchar) AS generation`,
@@ -167,7 +175,7 @@ export function lakeViewSql(options: AthenaTableOptions): string {
     `SELECT ${[...flowColumns, ...partitions].map((c) => `f.${c}`).join(', ')}`,
     'FROM files f',
     `LEFT JOIN days d ON d.day_id = concat(f."aws-account-id", '/', f."aws-region", '/', f."year", f."month", f."day")`,
-    'WHERE (d.retired IS NULL OR element_at(d.retired, f.lake_key) IS NULL)',
+    `WHERE (d.entries IS NULL OR element_at(d.entries, concat('file:', f.lake_key)) IS NULL)`,
     '  AND (f.generation IS NULL OR f.generation = d.generation)',
   ].join('\n');
 }
