@@ -50,7 +50,8 @@ describe('summary: reading Distributed Map result records', () => {
   it('lists the lake days the converted and skipped objects wrote, not the failed ones or other outputs', () => {
     const hour = (account: string, day: string, h: string) =>
       `AWSLogs/aws-account-id=${account}/aws-service=vpcflowlogs/aws-region=eu-west-1/year=${day.slice(0, 4)}/month=${day.slice(4, 6)}/day=${day.slice(6)}/hour=${h}/o.parquet`;
-    const result = (status: ObjectResult['status'], outputs: string[]) => ({ status, outputs }) as unknown as ObjectResult;
+    const result = (status: ObjectResult['status'], outputs: string[]) =>
+      ({ status, outputs }) as unknown as ObjectResult;
     assert.deepEqual(
       lakeDaysOf([
         result('converted', [hour('111122223333', '20200202', '00'), hour('111122223333', '20200201', '23')]),
