@@ -11,6 +11,7 @@ import { acknowledgeFindings, nagFindings } from '../../infra/nag.js';
 import { FlowlakeStack } from '../../infra/stack.js';
 import { athenaColumns, HIVE_PARTITIONS } from '../../src/athena/ddl.js';
 import { lakeViewColumns, lakeViewSql } from '../../src/athena/lake.js';
+import { requestFromEvent } from '../../src/aws/compact.js';
 import { athenaDdlText } from '../../src/cli/athena-command.js';
 import { resolveFormat } from '../../src/formats/format.js';
 import { HUNTS } from '../../src/hunt/catalog.js';
@@ -67,6 +68,10 @@ function flat(value: unknown): string {
     if (v['Fn::GetAtt']) return `\${${(v['Fn::GetAtt'] as string[]).join('.')}}`;
   }
   return JSON.stringify(value);
+}
+
+function summaryId(template: Template): string {
+  return Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('Summary'))!;
 }
 
 function stateMachineOf(template: Template) {
@@ -225,6 +230,121 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     const report = definition.States[map.Next];
     assert.equal(report.Type, 'Task');
     assert.equal(report.Parameters['resultWriterDetails.$'], '$.ResultWriterDetails');
+  });
+
+  it('ends the backfill compacted: a compaction Distributed Map over the days of the run, in chunks, after the report', () => {
+    const definition = JSON.parse(flat(stateMachineOf(template).Properties.DefinitionString));
+    const convert = definition.States[definition.StartAt];
+    const report = definition.States[convert.Next];
+    const compact = definition.States[report.Next];
+    assert.equal(compact.Type, 'Map');
+    assert.equal(compact.ItemProcessor.ProcessorConfig.Mode, 'DISTRIBUTED');
+    assert.match(compact.ItemReader.Resource, /:states:::s3:getObject$/);
+    assert.deepEqual(compact.ItemReader.ReaderConfig, { InputType: 'JSON' });
+    assert.deepEqual(flat(compact.ItemReader.Parameters.Bucket), '${Destination920A3C57}');
+    assert.equal(compact.ItemReader.Parameters['Key.$'], '$.daysKey');
+    assert.equal(compact.ItemBatcher.MaxItemsPerBatch, 2);
+    assert.equal(compact.MaxConcurrency, 10);
+    assert.equal(compact.ResultPath, '$.compaction', 'the summary stays the state for the outcome');
+    assert.equal(compact.ResultWriter.Parameters.Prefix, 'converted/_flowlake/map-results');
+    const task = Object.values(compact.ItemProcessor.States)[0] as Json & { Retry: Json[] };
+    const compactFn = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith('Compact'),
+    );
+    assert.equal(flat(task.Resource), `\${${compactFn}.Arn}`);
+    assert.ok(task.Retry.some((r) => (r.ErrorEquals as string[]).includes('LakeLockedError')));
+    assert.deepEqual(
+      compact.Catch.map((c: Json) => [c.ErrorEquals, definition.States[c.Next as string].Error]),
+      [[['States.ALL'], 'FlowlakeCompactionFailed']],
+    );
+    assert.equal(definition.States[compact.Next].Type, 'Choice');
+    assert.equal(
+      flat(template.toJSON().Resources[summaryId(template)].Properties.Environment.Variables.LAKE_DAYS),
+      'true',
+    );
+  });
+
+  it('scopes the compaction function to the lake: its data, state, locks, checkpoints and markers, nothing else', () => {
+    const id = Object.keys(template.findResources('AWS::Lambda::Function')).find((k) => k.startsWith('Compact'))!;
+    const fn = template.toJSON().Resources[id].Properties;
+    assert.deepEqual(fn.Environment.Variables.DEST_PREFIX, 'converted/');
+    assert.equal(fn.Timeout, 900);
+    assert.equal(fn.MemorySize, 4096);
+    const role = flat(fn.Role).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify((p as { Properties: Json }).Properties.Roles).includes(role),
+    ) as { Properties: { PolicyDocument: { Statement: Statement[] } } };
+    const grants = new Map<string, string[]>();
+    for (const s of policy.Properties.PolicyDocument.Statement) {
+      for (const action of actionsOf(s)) grants.set(action, resourcesOf(s).map(flat).sort());
+    }
+    const lake = (suffix: string) => `\${Destination920A3C57.Arn}/converted/${suffix}`;
+    assert.deepEqual(
+      [...grants.keys()].sort(),
+      [
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        ...['logs:CreateLogStream', 'logs:PutLogEvents'],
+      ].sort(),
+    );
+    assert.deepEqual(
+      grants.get('s3:GetObject'),
+      ['AWSLogs/*', 'compacted/*', 'lake-state/*', '_flowlake/locks/*', '_flowlake/checkpoints/*'].map(lake).sort(),
+    );
+    assert.deepEqual(
+      grants.get('s3:PutObject'),
+      ['compacted/*', 'lake-state/*', '_flowlake/locks/*', '_flowlake/done/*'].map(lake).sort(),
+    );
+    assert.deepEqual(
+      grants.get('s3:DeleteObject'),
+      ['AWSLogs/*', 'compacted/*', '_flowlake/locks/*', '_flowlake/checkpoints/*'].map(lake).sort(),
+    );
+    const list = policy.Properties.PolicyDocument.Statement.find((s) => actionsOf(s).includes('s3:ListBucket'))!;
+    assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['converted/*'] } });
+  });
+
+  it('compacts the real-time path on a schedule: 02:30 UTC, the two finished days, a role that only invokes it', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as Array<{
+      Properties: Json & { Target: Json & { RetryPolicy: Json } };
+    }>;
+    assert.equal(schedules.length, 1);
+    const schedule = schedules[0].Properties;
+    assert.equal(schedule.ScheduleExpression, 'cron(30 2 * * ? *)');
+    assert.equal(schedule.ScheduleExpressionTimezone, 'UTC');
+    assert.deepEqual(schedule.FlexibleTimeWindow, { Mode: 'OFF' });
+    assert.equal(schedule.State, 'ENABLED');
+    const compactFn = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith('Compact'),
+    );
+    assert.equal(flat(schedule.Target.Arn), `\${${compactFn}.Arn}`);
+    const input = JSON.parse(schedule.Target.Input as string);
+    assert.deepEqual(input, { scheduledTime: '<aws.scheduler.scheduled-time>', daysBack: [1, 2] });
+    // What the function makes of it: the two days before the scheduled day.
+    assert.deepEqual(requestFromEvent({ ...input, scheduledTime: '2026-03-01T02:30:00Z' }), {
+      days: ['20260227', '20260228'],
+    });
+
+    const roleId = flat(schedule.Target.RoleArn).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+    const role = template.toJSON().Resources[roleId].Properties;
+    const trust = role.AssumeRolePolicyDocument.Statement;
+    assert.equal(trust.length, 1);
+    assert.deepEqual(trust[0].Principal, { Service: 'scheduler.amazonaws.com' });
+    assert.deepEqual(Object.keys(trust[0].Condition.StringEquals).sort(), ['aws:SourceAccount', 'aws:SourceArn']);
+    assert.equal(
+      flat(trust[0].Condition.StringEquals['aws:SourceArn']),
+      `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/default/${schedule.Name}`,
+    );
+    assert.equal(role.ManagedPolicyArns, undefined);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify((p as { Properties: Json }).Properties.Roles).includes(roleId),
+    ) as Array<{ Properties: { PolicyDocument: { Statement: Statement[] } } }>;
+    assert.deepEqual(
+      policies.flatMap((p) => p.Properties.PolicyDocument.Statement).map((s) => [s.Action, resourcesOf(s).map(flat)]),
+      [['lambda:InvokeFunction', [`\${${compactFn}.Arn}`]]],
+    );
   });
 
   it('grants no s3:* and no S3 object action on *, and reads the source only under its prefix', () => {
