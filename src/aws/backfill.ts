@@ -96,13 +96,20 @@ export async function followExecution(
   let mapRunArn: string | undefined;
   for (;;) {
     const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
-    // The map run appears once the execution reaches the Distributed Map state.
-    mapRunArn ??= (await client.send(new ListMapRunsCommand({ executionArn }))).mapRuns?.[0]?.mapRunArn;
+    // The map run appears once the execution reaches the Distributed Map state. The lake's stack has a second
+    // one (the compaction map, label `compact`): the objects' counts are the conversion map's (label `flowlake`).
+    mapRunArn ??= conversionMapRun((await client.send(new ListMapRunsCommand({ executionArn }))).mapRuns);
     const progress = mapRunArn ? await readMapProgress(client, mapRunArn) : undefined;
     options.onProgress?.(execution.status ?? 'UNKNOWN', progress);
     if (TERMINAL.has(execution.status ?? '')) return execution;
     await sleep(options.intervalMs);
   }
+}
+
+/** The conversion map's run among an execution's map runs (`…:mapRun:<machine>/<label>:<id>`). */
+export function conversionMapRun(runs: readonly { mapRunArn?: string }[] | undefined): string | undefined {
+  const arns = (runs ?? []).flatMap((r) => (r.mapRunArn ? [r.mapRunArn] : []));
+  return arns.find((arn) => /:mapRun:[^/]+\/flowlake:/.test(arn)) ?? arns.find((arn) => !/\/compact:/.test(arn));
 }
 
 export async function readMapProgress(client: SFNClient, mapRunArn: string): Promise<MapProgress> {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
-import { runBackfill, stateMachineRegion } from '../../src/aws/backfill.js';
+import { conversionMapRun, runBackfill, stateMachineRegion } from '../../src/aws/backfill.js';
 import { registerBackfillCommand } from '../../src/cli/backfill-command.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 
@@ -88,6 +88,14 @@ describe('flowlake backfill (Step Functions mocked)', () => {
       'succeeded: 10/10 objects (succeeded 9, failed 1, running 0, pending 0)',
       'SUCCEEDED: 10 objects done; run report s3://d/r.json',
     ]);
+  });
+
+  it("follows the conversion map's counts, not the compaction map's of the lake stack", () => {
+    const compact = 'arn:aws:states:eu-west-1:123456789012:mapRun:FlowlakeBackfill/compact:99';
+    assert.equal(conversionMapRun([{ mapRunArn: compact }, { mapRunArn: MAP_RUN }]), MAP_RUN);
+    assert.equal(conversionMapRun([{ mapRunArn: compact }]), undefined, 'the conversion map is not listed yet');
+    assert.equal(conversionMapRun([]), undefined);
+    assert.equal(conversionMapRun(undefined), undefined);
   });
 
   it('exits 1 when the run FAILED, showing its cause', async () => {
