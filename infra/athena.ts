@@ -48,10 +48,11 @@ const PARQUET_STORAGE = {
 };
 
 /**
- * Lands the user in Athena: a Glue database, one table per output kind the stack writes (Parquet with partition
- * projection in the hive layout; CSV as a typed table, where `-` reads as NULL), a workgroup whose query results
- * go to a bucket of their own (so never under a table location), and one named query per hunt of the catalog,
- * reading the Parquet table when there is one.
+ * Lands the user in Athena: a Glue database; for the lake (Parquet in the hive layout) its recent, compacted and
+ * state tables and the flows view that reads each row once (src/athena/lake.ts, what `athena-ddl` prints);
+ * otherwise one table per output kind the stack writes (CSV as a typed table, where `-` reads as NULL); a
+ * workgroup whose query results go to a bucket of their own (so never under a table location); and one named
+ * query per hunt of the catalog, reading the flows view, else the Parquet table when there is one.
  */
 export class FlowlakeAthena extends Construct {
   readonly database: glue.CfnDatabase;

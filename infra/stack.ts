@@ -100,7 +100,9 @@ export function outputSettings(props: Pick<FlowlakeStackProps, 'formats' | 'layo
 
 /**
  * flowlake on AWS: the worker Lambda (the CLI's per-object conversion), a backfill state machine with a
- * Distributed Map over the source prefix, and an optional real-time path S3 → SQS → worker.
+ * Distributed Map over the source prefix, and an optional real-time path S3 → SQS → worker. For the lake
+ * (Parquet in the hive layout, the default) also the compaction Lambda (the CLI's compactLake): a second
+ * Distributed Map compacts the days a backfill wrote, and a nightly schedule the real-time path's finished days.
  */
 export class FlowlakeStack extends Stack {
   readonly worker: nodejs.NodejsFunction;
@@ -496,6 +498,10 @@ export class FlowlakeStack extends Stack {
    * compaction (the schedule, a CLI run) is retried. The summary's output stays the state's, for the outcome.
    */
   private compactionMap(dest: s3.IBucket, destPrefix: string, props: FlowlakeStackProps): sfn.DistributedMap {
+    const daysPerBatch = props.compactDaysPerBatch ?? DEFAULTS.compactDaysPerBatch;
+    if (!Number.isInteger(daysPerBatch) || daysPerBatch < 1) {
+      throw new Error(`compactDaysPerBatch must be a whole number of days, at least 1 (got ${daysPerBatch})`);
+    }
     const compactChunk = new tasks.LambdaInvoke(this, 'CompactDayChunk', {
       lambdaFunction: this.compactor!,
       payloadResponseOnly: true,
@@ -513,7 +519,7 @@ export class FlowlakeStack extends Stack {
         key: sfn.JsonPath.stringAt('$.daysKey'),
         allowedPrefix: `${destPrefix}_flowlake/runs/`,
       }),
-      itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: props.compactDaysPerBatch ?? DEFAULTS.compactDaysPerBatch }),
+      itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: daysPerBatch }),
       maxConcurrency: props.compactConcurrency ?? DEFAULTS.compactConcurrency,
       resultWriterV2: new PrefixScopedResultWriter({ bucket: dest, prefix: `${destPrefix}_flowlake/map-results` }),
       resultPath: '$.compaction',

@@ -143,6 +143,23 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     }
   });
 
+  it('bundles a compaction function that loads as an ES module and reads its events', async () => {
+    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('Compact'),
+    )![1] as { Properties: { Code: { S3Key: string } } };
+    const bundle = join(assemblyDir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+    const saved = process.env.DEST_BUCKET;
+    process.env.DEST_BUCKET = 'd';
+    try {
+      const { handler } = await import(pathToFileURL(bundle).href);
+      await assert.rejects(handler({ hello: 'world' }), /unsupported event: expected \{Items: \[\{day\}\]\}/);
+      await assert.rejects(handler({ days: ['2020-13-01'] }), /"2020-13-01" is not a day/);
+    } finally {
+      if (saved === undefined) delete process.env.DEST_BUCKET;
+      else process.env.DEST_BUCKET = saved;
+    }
+  });
+
   it('runs the worker, the summary and the compaction function on nodejs24.x, arm64', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } });
     assert.deepEqual(
