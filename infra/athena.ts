@@ -1,4 +1,4 @@
-import { aws_athena as athena, Duration, aws_glue as glue, RemovalPolicy, Stack, aws_s3 as s3 } from 'aws-cdk-lib';
+import { aws_athena as athena, Duration, Fn, aws_glue as glue, RemovalPolicy, Stack, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   type AthenaLayout,
@@ -10,6 +10,15 @@ import {
   tableName,
   tableProperties,
 } from '../src/athena/ddl.js';
+import {
+  isLake,
+  type LakeTableDefinition,
+  type LakeTableRole,
+  lakeTables,
+  lakeViewColumns,
+  lakeViewName,
+  prestoViewDefinition,
+} from '../src/athena/lake.js';
 import { namedQueries } from '../src/athena/queries.js';
 import { resolveFormat } from '../src/formats/format.js';
 
@@ -32,20 +41,31 @@ export interface FlowlakeAthenaProps {
 
 const RESULTS_PREFIX = 'athena-results/';
 
+const PARQUET_STORAGE = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+};
+
 /**
- * Lands the user in Athena: a Glue database, one table per output kind the stack writes (Parquet with partition
- * projection in the hive layout; CSV as a typed table, where `-` reads as NULL), a workgroup whose query results
- * go to a bucket of their own (so never under a table location), and one named query per hunt of the catalog,
- * reading the Parquet table when there is one.
+ * Lands the user in Athena: a Glue database; for the lake (Parquet in the hive layout) its recent, compacted and
+ * state tables and the flows view that reads each row once (src/athena/lake.ts, what `athena-ddl` prints);
+ * otherwise one table per output kind the stack writes (CSV as a typed table, where `-` reads as NULL); a
+ * workgroup whose query results go to a bucket of their own (so never under a table location); and one named
+ * query per hunt of the catalog, reading the flows view, else the Parquet table when there is one.
  */
 export class FlowlakeAthena extends Construct {
   readonly database: glue.CfnDatabase;
   readonly databaseName: string;
+  /** The tables of the mirror layout, and the CSV table of the hive layout. */
   readonly tables: Partial<Record<AthenaOutput, glue.CfnTable>> = {};
+  /** The lake's tables and its flows view (Parquet in the hive layout). */
+  readonly lakeTables: Partial<Record<LakeTableRole, glue.CfnTable>> = {};
+  readonly flowsView?: glue.CfnTable;
   readonly workGroup: athena.CfnWorkGroup;
   readonly resultsBucket: s3.Bucket;
   readonly namedQueries: athena.CfnNamedQuery[] = [];
-  /** The table the named queries read (undefined when the stack writes neither Parquet nor CSV). */
+  /** The table or view the named queries read (undefined when the stack writes neither Parquet nor CSV). */
   readonly huntTable?: string;
 
   constructor(scope: Construct, id: string, props: FlowlakeAthenaProps) {
@@ -69,7 +89,17 @@ export class FlowlakeAthena extends Construct {
       accounts: props.accounts,
       regions: props.regions,
     });
-    for (const output of outputs) this.tables[output] = this.table(output, tableOptions(output));
+    for (const output of outputs) {
+      const options = tableOptions(output);
+      if (!isLake(options)) {
+        this.tables[output] = this.table(output, options);
+        continue;
+      }
+      for (const definition of lakeTables(options)) {
+        this.lakeTables[definition.role] = this.lakeTable(definition);
+      }
+      this.flowsView = this.view(options);
+    }
 
     this.resultsBucket = new s3.Bucket(this, 'Results', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -109,7 +139,7 @@ export class FlowlakeAthena extends Construct {
     const huntOutput = outputs[0];
     if (huntOutput) {
       const options = tableOptions(huntOutput);
-      this.huntTable = tableName(options);
+      this.huntTable = isLake(options) ? lakeViewName(options) : tableName(options);
       // The stack's CSV table reads `-` as NULL itself; the queries keep its data files (there is no view).
       for (const q of namedQueries(options, 'table')) {
         const query = new athena.CfnNamedQuery(this, `Query-${q.name}`, {
@@ -120,9 +150,78 @@ export class FlowlakeAthena extends Construct {
           queryString: q.sql,
         });
         query.addDependency(this.database);
+        if (this.flowsView) query.addDependency(this.flowsView);
         this.namedQueries.push(query);
       }
     }
+  }
+
+  /** One of the lake's tables, as src/athena/lake.ts defines it (the DDL `athena-ddl` prints). */
+  private lakeTable(definition: LakeTableDefinition): glue.CfnTable {
+    const stack = Stack.of(this);
+    const storage =
+      definition.storage === 'parquet'
+        ? PARQUET_STORAGE
+        : {
+            inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+            outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+            serdeInfo: {
+              serializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+              parameters: { 'field.delim': ',', 'serialization.format': ',' },
+            },
+          };
+    const id = { recent: 'LakeRecentTable', compacted: 'LakeCompactedTable', state: 'LakeStateTable' }[definition.role];
+    const table = new glue.CfnTable(this, id, {
+      catalogId: stack.account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: definition.name,
+        description: definition.description,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          EXTERNAL: 'TRUE',
+          classification: definition.storage,
+          ...Object.fromEntries(definition.properties),
+        },
+        partitionKeys: definition.partitionKeys.map((p) => ({ name: p, type: 'string' })),
+        storageDescriptor: {
+          columns: definition.columns.map((c) => ({ name: c.name, type: c.type })),
+          location: definition.location,
+          ...storage,
+        },
+      },
+    });
+    table.addDependency(this.database);
+    return table;
+  }
+
+  /**
+   * The flows view, as Athena keeps a view in the Glue Data Catalog (a VIRTUAL_VIEW whose original text is the
+   * base64 of its definition): so it exists from the deployment on, with the text `athena-ddl` prints.
+   */
+  private view(options: AthenaTableOptions): glue.CfnTable {
+    const stack = Stack.of(this);
+    const definition = prestoViewDefinition({ ...options, database: this.databaseName });
+    const view = new glue.CfnTable(this, 'FlowsView', {
+      catalogId: stack.account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: lakeViewName(options),
+        description: 'flowlake lake: every flow once (recent files not retired, live compacted days); query this',
+        tableType: 'VIRTUAL_VIEW',
+        parameters: { presto_view: 'true', comment: 'Presto View' },
+        // The location is in the definition (the bucket may be this stack's): CloudFormation encodes it.
+        viewOriginalText: Fn.join('', ['/* Presto View: ', Fn.base64(definition), ' */']),
+        viewExpandedText: '/* Presto View */',
+        storageDescriptor: {
+          columns: lakeViewColumns(options).map((c) => ({ name: c.name, type: c.type })),
+          serdeInfo: {},
+        },
+      },
+    });
+    view.addDependency(this.database);
+    for (const table of Object.values(this.lakeTables)) view.addDependency(table);
+    return view;
   }
 
   private table(output: AthenaOutput, options: AthenaTableOptions): glue.CfnTable {
@@ -132,11 +231,7 @@ export class FlowlakeAthena extends Construct {
     const parameters = { EXTERNAL: 'TRUE', classification: output, ...Object.fromEntries(tableProperties(options)) };
     const storage =
       output === 'parquet'
-        ? {
-            inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-            outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-            serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-          }
+        ? PARQUET_STORAGE
         : {
             inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
             outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',

@@ -5,9 +5,11 @@ import type { FlowlakeStackProps } from './stack.js';
 /**
  * Stack settings from CDK context (`-c key=value` on the command line, or `context` in cdk.json):
  * sourceBucket (required), sourcePrefix, destinationBucket (imported when set, created otherwise),
- * destinationPrefix, formats (csv,parquet,jsonl), layout (mirror|hive), fields, logGroupFormats (JSON),
- * workerMemoryMiB, workerTimeoutSeconds, mapConcurrency, maxItemsPerBatch, toleratedFailurePercentage,
- * realTime (true|false), queueBatchSize, accounts and regions (comma-separated, hive layout: enum projection).
+ * destinationPrefix, formats (csv,parquet,jsonl; default parquet), layout (mirror|hive; default hive with Parquet),
+ * fields, logGroupFormats (JSON), workerMemoryMiB, workerTimeoutSeconds, mapConcurrency, maxItemsPerBatch,
+ * toleratedFailurePercentage, realTime (true|false), queueBatchSize, accounts and regions (comma-separated, hive
+ * layout: enum projection), and for the lake's compaction compactMemoryMiB, compactDaysPerBatch,
+ * compactConcurrency and compactTargetMiB.
  */
 export function propsFromContext(node: Node): FlowlakeStackProps {
   const str = (key: string): string | undefined => {
@@ -47,5 +49,9 @@ export function propsFromContext(node: Node): FlowlakeStackProps {
     queueBatchSize: num('queueBatchSize'),
     accounts: str('accounts')?.split(','),
     regions: str('regions')?.split(','),
+    compactMemoryMiB: num('compactMemoryMiB'),
+    compactDaysPerBatch: num('compactDaysPerBatch'),
+    compactConcurrency: num('compactConcurrency'),
+    compactTargetMiB: num('compactTargetMiB'),
   };
 }

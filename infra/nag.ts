@@ -55,6 +55,29 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
   );
   wildcard(summaryRole, dst(`${dp}_flowlake/runs/*`), 'Writes one run report per execution, named after it.');
 
+  if (stack.compactor) {
+    const compactRole = stack.compactor.role!;
+    const lake = (suffix: string, reason: string) => wildcard(compactRole, dst(`${dp}${suffix}`), reason);
+    lake(
+      'AWSLogs/*',
+      "The lake's recent hourly files: read to merge them; deleted once retired and past their grace (or rolled back).",
+    );
+    lake(
+      'compacted/*',
+      "The compacted days: written under their generation's name, read when a day is compacted again, deleted when retired.",
+    );
+    lake(
+      'lake-state/*',
+      'One state object per compacted day (its live generation, its retired files), read and rewritten.',
+    );
+    lake('_flowlake/locks/*', "The lake's day locks: created exclusively, refreshed while held, removed on release.");
+    lake(
+      '_flowlake/checkpoints/*',
+      'Checkpoint records of crashed conversions: read, then removed once recovered (rolled forward or back).',
+    );
+    lake('_flowlake/done/*', 'Completion markers a recovered checkpoint rolls forward (written, never read here).');
+  }
+
   const machine = stack.stateMachine.role;
   const mapPolicy = stack.stateMachine.node.tryFindChild('DistributedMapPolicy') ?? stack.stateMachine;
   wildcard(
@@ -72,6 +95,18 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
     `${lambdaArn(stack, stack.summary)}:*`,
     'Invoking the summary function (and its versions), as granted by the LambdaInvoke task.',
   );
+  if (stack.compactor) {
+    wildcard(
+      machine,
+      dst(`${dp}_flowlake/runs/*`),
+      "The compaction map's ItemReader reads the run's list of days, written by the summary step beside the run report.",
+    );
+    wildcard(
+      machine,
+      `${lambdaArn(stack, stack.compactor)}:*`,
+      'Invoking the compaction function (and its versions), as granted by the LambdaInvoke task.',
+    );
+  }
   wildcard(
     machine,
     '*',
@@ -92,6 +127,13 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
     `${executions}/flowlake:*`,
     "Redrive the Distributed Map's child executions (map label 'flowlake') of this state machine.",
   );
+  if (stack.compactor) {
+    wildcard(
+      mapPolicy,
+      `${executions}/compact:*`,
+      "Redrive the compaction map's child executions (map label 'compact') of this state machine.",
+    );
+  }
 
   if (!stack.accessLogsBucket) {
     ack(

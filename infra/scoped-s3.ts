@@ -54,3 +54,28 @@ export class PrefixScopedResultWriter extends sfn.ResultWriterV2 {
     ];
   }
 }
+
+/**
+ * The S3 JSON ItemReader (a list of items in one object), with its read permission limited to one prefix (CDK's
+ * covers the whole bucket). The object's key may come from the state's input (`JsonPath.stringAt`).
+ */
+export class PrefixScopedJsonReader extends sfn.S3JsonItemReader {
+  private readonly readBucket: s3.IBucket;
+  private readonly allowedPrefix: string;
+
+  constructor(props: sfn.S3FileItemReaderProps & { readonly bucket: s3.IBucket; readonly allowedPrefix: string }) {
+    const { allowedPrefix, ...readerProps } = props;
+    super(readerProps);
+    this.readBucket = props.bucket;
+    this.allowedPrefix = allowedPrefix;
+  }
+
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.readBucket.arnForObjects(`${this.allowedPrefix}*`)],
+      }),
+    ];
+  }
+}

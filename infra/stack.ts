@@ -13,6 +13,7 @@ import {
   type StackProps,
   aws_s3 as s3,
   aws_s3_notifications as s3n,
+  aws_scheduler as scheduler,
   aws_stepfunctions as sfn,
   aws_sqs as sqs,
   aws_stepfunctions_tasks as tasks,
@@ -20,7 +21,13 @@ import {
 import type { Construct } from 'constructs';
 import { parseConvertOptions } from '../src/aws/config.js';
 import { FlowlakeAthena } from './athena.js';
-import { folderPrefix, listUnderPrefix, PrefixScopedObjectsReader, PrefixScopedResultWriter } from './scoped-s3.js';
+import {
+  folderPrefix,
+  listUnderPrefix,
+  PrefixScopedJsonReader,
+  PrefixScopedObjectsReader,
+  PrefixScopedResultWriter,
+} from './scoped-s3.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,9 +39,9 @@ export interface FlowlakeStackProps extends StackProps {
   /** An existing destination bucket; when absent the stack creates one (with an access-log bucket). */
   readonly destinationBucketName?: string;
   readonly destinationPrefix?: string;
-  /** Output formats: csv, parquet, jsonl. Default csv. */
+  /** Output formats: csv, parquet, jsonl. Default parquet (the lake). */
   readonly formats?: readonly string[];
-  /** mirror (default) or hive. */
+  /** mirror or hive; default hive when the formats include Parquet (the lake), mirror otherwise. */
   readonly layout?: string;
   /** Flow-log format of lines without a header (AWS `${field}` syntax); the v2 default when absent. */
   readonly fields?: string;
@@ -56,6 +63,14 @@ export interface FlowlakeStackProps extends StackProps {
   /** Hive layout: account ids and regions of the flow logs, for an enum partition projection (injected otherwise). */
   readonly accounts?: readonly string[];
   readonly regions?: readonly string[];
+  /** The lake's compaction function (Parquet in the hive layout only). */
+  readonly compactMemoryMiB?: number;
+  /** Days per compaction function invocation in the backfill's compaction map. */
+  readonly compactDaysPerBatch?: number;
+  /** Compaction invocations running at once in a backfill. */
+  readonly compactConcurrency?: number;
+  /** Compacted files are cut at about this size (MiB; default compactLake's, 256). */
+  readonly compactTargetMiB?: number;
 }
 
 export const DEFAULTS = {
@@ -66,15 +81,36 @@ export const DEFAULTS = {
   maxInputBytesPerBatch: 128 * 1024,
   toleratedFailurePercentage: 5,
   queueBatchSize: 1,
+  compactMemoryMiB: 4096,
+  compactTimeout: Duration.minutes(15),
+  compactDaysPerBatch: 2,
+  compactConcurrency: 10,
+  /** The real-time path's schedule: 02:30 UTC, after the day's late deliveries (DESIGN §10). */
+  compactSchedule: 'cron(30 2 * * ? *)',
+  /** The days it compacts: yesterday, and the day before for what arrived after yesterday's run. */
+  compactDaysBack: [1, 2],
 } as const;
+
+/** The output formats and layout a stack writes: Parquet in the hive layout (the lake) unless told otherwise. */
+export function outputSettings(props: Pick<FlowlakeStackProps, 'formats' | 'layout'>) {
+  const formats = [...(props.formats ?? ['parquet'])];
+  const layout = props.layout ?? (formats.includes('parquet') ? 'hive' : 'mirror');
+  return { formats, layout, lake: formats.includes('parquet') && layout === 'hive' };
+}
 
 /**
  * flowlake on AWS: the worker Lambda (the CLI's per-object conversion), a backfill state machine with a
- * Distributed Map over the source prefix, and an optional real-time path S3 → SQS → worker.
+ * Distributed Map over the source prefix, and an optional real-time path S3 → SQS → worker. For the lake
+ * (Parquet in the hive layout, the default) also the compaction Lambda (the CLI's compactLake): a second
+ * Distributed Map compacts the days a backfill wrote, and a nightly schedule the real-time path's finished days.
  */
 export class FlowlakeStack extends Stack {
   readonly worker: nodejs.NodejsFunction;
   readonly summary: nodejs.NodejsFunction;
+  /** The lake's compaction function (when the stack writes Parquet in the hive layout). */
+  readonly compactor?: nodejs.NodejsFunction;
+  /** The real-time path's schedule that compacts finished days (lake and real time only). */
+  readonly compactSchedule?: scheduler.CfnSchedule;
   readonly stateMachine: sfn.StateMachine;
   readonly destinationBucket: s3.IBucket;
   readonly queue?: sqs.Queue;
@@ -114,9 +150,10 @@ export class FlowlakeStack extends Stack {
 
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const timeout = props.workerTimeout ?? DEFAULTS.workerTimeout;
+    const output = outputSettings(props);
     const settings = {
-      formats: [...(props.formats ?? ['csv'])],
-      layout: props.layout ?? 'mirror',
+      formats: output.formats,
+      layout: output.layout,
       ...(props.fields ? { fields: props.fields } : {}),
       ...(props.logGroupFormats ? { logGroupFormats: props.logGroupFormats } : {}),
     };
@@ -167,7 +204,11 @@ export class FlowlakeStack extends Stack {
       memorySize: 2048,
       timeout: Duration.minutes(10),
       retention,
-      environment: { ...commonEnv, POWERTOOLS_SERVICE_NAME: 'flowlake-summary' },
+      environment: {
+        ...commonEnv,
+        POWERTOOLS_SERVICE_NAME: 'flowlake-summary',
+        ...(output.lake ? { LAKE_DAYS: 'true' } : {}),
+      },
       statements: [
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
@@ -180,11 +221,14 @@ export class FlowlakeStack extends Stack {
       ],
     });
 
+    if (output.lake) this.compactor = this.compactionFunction(dest, destPrefix, commonEnv, props, retention);
+
     this.stateMachine = this.backfillStateMachine(source, dest, sourcePrefix, destPrefix, settings, props, retention);
     if (props.realTime) {
       const { queue, deadLetterQueue } = this.realTimePath(source, sourcePrefix, timeout, props.queueBatchSize);
       this.queue = queue;
       this.deadLetterQueue = deadLetterQueue;
+      if (this.compactor) this.compactSchedule = this.compactionSchedule(this.compactor);
       new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl, description: 'S3 ObjectCreated notifications' });
       new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
     }
@@ -194,6 +238,12 @@ export class FlowlakeStack extends Stack {
     });
     new CfnOutput(this, 'DestinationUrl', { value: `s3://${dest.bucketName}/${destPrefix}` });
     new CfnOutput(this, 'WorkerFunctionName', { value: this.worker.functionName });
+    if (this.compactor) {
+      new CfnOutput(this, 'CompactFunctionName', {
+        value: this.compactor.functionName,
+        description: 'aws lambda invoke --function-name <this> --payload \'{"days":["2020-02-01"]}\' out.json',
+      });
+    }
 
     this.athena = new FlowlakeAthena(this, 'Athena', {
       destination: dest,
@@ -297,6 +347,88 @@ export class FlowlakeStack extends Stack {
     });
   }
 
+  /**
+   * The lake's compaction function (src/aws/compact.ts, the CLI's compactLake): it reads the lake's data, state,
+   * locks and checkpoint records; writes compacted files, day states, locks and the markers a recovered
+   * checkpoint lacks; deletes retired files (after their grace), its locks and finished checkpoint records.
+   */
+  private compactionFunction(
+    dest: s3.IBucket,
+    destPrefix: string,
+    commonEnv: Record<string, string>,
+    props: FlowlakeStackProps,
+    retention: logs.RetentionDays,
+  ): nodejs.NodejsFunction {
+    const objects = (...suffixes: string[]) => suffixes.map((suffix) => dest.arnForObjects(`${destPrefix}${suffix}`));
+    return this.lambdaFunction('Compact', 'src/aws/compact.ts', {
+      memorySize: props.compactMemoryMiB ?? DEFAULTS.compactMemoryMiB,
+      timeout: DEFAULTS.compactTimeout,
+      retention,
+      environment: {
+        DEST_BUCKET: commonEnv.DEST_BUCKET,
+        DEST_PREFIX: commonEnv.DEST_PREFIX,
+        POWERTOOLS_METRICS_NAMESPACE: commonEnv.POWERTOOLS_METRICS_NAMESPACE,
+        NODE_OPTIONS: commonEnv.NODE_OPTIONS,
+        POWERTOOLS_SERVICE_NAME: 'flowlake-compact',
+        ...(props.compactTargetMiB ? { COMPACT_TARGET_MIB: String(props.compactTargetMiB) } : {}),
+      },
+      statements: [
+        listUnderPrefix(dest, destPrefix),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: objects(...LAKE_DATA, LAKE_STATE, LAKE_LOCKS, LAKE_CHECKPOINTS),
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: objects(LAKE_DATA[1], LAKE_STATE, LAKE_LOCKS, LAKE_MARKERS),
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:DeleteObject'],
+          resources: objects(...LAKE_DATA, LAKE_LOCKS, LAKE_CHECKPOINTS),
+        }),
+      ],
+    });
+  }
+
+  /**
+   * The real-time path's compaction: EventBridge Scheduler invokes the compaction function every night for the
+   * finished days (scheduled time minus `compactDaysBack`), with a role that may invoke that function only.
+   */
+  private compactionSchedule(compactor: nodejs.NodejsFunction): scheduler.CfnSchedule {
+    const name = `${this.stackName}-compact-days`.slice(0, 64);
+    const scheduleArn = this.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `default/${name}`,
+    });
+    const role = new iam.Role(this, 'CompactScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': scheduleArn } },
+      }),
+      description: 'EventBridge Scheduler: invokes the flowlake compaction function, nothing else',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [compactor.functionArn] }),
+    );
+    const schedule = new scheduler.CfnSchedule(this, 'CompactSchedule', {
+      name,
+      description: 'flowlake: compact the finished days of the real-time path (after late deliveries)',
+      scheduleExpression: DEFAULTS.compactSchedule,
+      scheduleExpressionTimezone: 'UTC',
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: compactor.functionArn,
+        roleArn: role.roleArn,
+        input: JSON.stringify({ scheduledTime: '<aws.scheduler.scheduled-time>', daysBack: DEFAULTS.compactDaysBack }),
+        // Delivery retries only: the function runs asynchronously (Lambda retries a failed run twice itself).
+        retryPolicy: { maximumEventAgeInSeconds: 6 * 3600, maximumRetryAttempts: 3 },
+      },
+    });
+    schedule.node.addDependency(role);
+    return schedule;
+  }
+
   private backfillStateMachine(
     source: s3.IBucket,
     dest: s3.IBucket,
@@ -349,13 +481,59 @@ export class FlowlakeStack extends Stack {
       )
       .otherwise(new sfn.Succeed(this, 'AllObjectsConverted'));
 
+    const afterReport = this.compactor ? this.compactionMap(dest, destPrefix, props).next(outcome) : outcome;
     const logGroup = new logs.LogGroup(this, 'BackfillLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     return new sfn.StateMachine(this, 'Backfill', {
-      definitionBody: sfn.DefinitionBody.fromChainable(map.next(writeReport).next(outcome)),
+      definitionBody: sfn.DefinitionBody.fromChainable(map.next(writeReport).next(afterReport)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
+  }
+
+  /**
+   * After the run report: a Distributed Map over the days the run wrote lake files for (the summary's list), in
+   * chunks of days, one compaction function invocation per chunk, so that a backfill ends compacted. Chunks hold
+   * disjoint days, so they publish at once (compactLake locks only its own days); a day locked by another
+   * compaction (the schedule, a CLI run) is retried. The summary's output stays the state's, for the outcome.
+   */
+  private compactionMap(dest: s3.IBucket, destPrefix: string, props: FlowlakeStackProps): sfn.DistributedMap {
+    const daysPerBatch = props.compactDaysPerBatch ?? DEFAULTS.compactDaysPerBatch;
+    if (!Number.isInteger(daysPerBatch) || daysPerBatch < 1) {
+      throw new Error(`compactDaysPerBatch must be a whole number of days, at least 1 (got ${daysPerBatch})`);
+    }
+    const compactChunk = new tasks.LambdaInvoke(this, 'CompactDayChunk', {
+      lambdaFunction: this.compactor!,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
+    compactChunk.addRetry({
+      errors: ['LakeLockedError'],
+      interval: Duration.seconds(30),
+      backoffRate: 2,
+      maxAttempts: 6,
+    });
+    const map = new sfn.DistributedMap(this, 'CompactDays', {
+      itemReader: new PrefixScopedJsonReader({
+        bucket: dest,
+        key: sfn.JsonPath.stringAt('$.daysKey'),
+        allowedPrefix: `${destPrefix}_flowlake/runs/`,
+      }),
+      itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: daysPerBatch }),
+      maxConcurrency: props.compactConcurrency ?? DEFAULTS.compactConcurrency,
+      resultWriterV2: new PrefixScopedResultWriter({ bucket: dest, prefix: `${destPrefix}_flowlake/map-results` }),
+      resultPath: '$.compaction',
+      label: 'compact',
+    });
+    map.itemProcessor(compactChunk);
+    map.addCatch(
+      new sfn.Fail(this, 'SomeDaysNotCompacted', {
+        error: 'FlowlakeCompactionFailed',
+        causePath: '$.compactionError.Cause',
+      }),
+      { resultPath: '$.compactionError' },
+    );
+    return map;
   }
 
   private realTimePath(source: s3.IBucket, sourcePrefix: string, workerTimeout: Duration, batchSize?: number) {
@@ -387,6 +565,13 @@ export class FlowlakeStack extends Stack {
     return { queue, deadLetterQueue };
   }
 }
+
+/** What the compaction function touches, under the lake root (src/lake: keys, state, locks, checkpoints). */
+const LAKE_DATA = ['AWSLogs/*', 'compacted/*'] as const;
+const LAKE_STATE = 'lake-state/*';
+const LAKE_LOCKS = '_flowlake/locks/*';
+const LAKE_CHECKPOINTS = '_flowlake/checkpoints/*';
+const LAKE_MARKERS = '_flowlake/done/*';
 
 /** Outputs written under the source prefix would be read back as sources (and feed the real-time path). */
 function assertNoOverlap(sourcePrefix: string, destPrefix: string): void {

@@ -1,5 +1,6 @@
 // `npm run synth`: synthesises the stack into cdk.out/ with cdk-nag's AwsSolutions checks and exits 1 on any
-// unsuppressed finding. Without context it uses example names, with every optional part (real time) switched on.
+// unsuppressed finding. Without context it uses example names and the default outputs (the lake: Parquet in the
+// hive layout, compacted), with every optional part (real time, its compaction schedule) switched on.
 import { App, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { propsFromContext } from './context.js';
@@ -10,7 +11,6 @@ const EXAMPLE_CONTEXT = {
   sourceBucket: 'example-flowlogs-stash',
   sourcePrefix: 'firehose/vpc-flow-logs/',
   destinationPrefix: 'flowlake/',
-  formats: 'csv,parquet',
   realTime: 'true',
 };
 

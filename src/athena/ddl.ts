@@ -33,6 +33,8 @@ export interface AthenaColumn {
 
 /** The partition columns of AWS's Hive-compatible layout, in path order. */
 export const HIVE_PARTITIONS = ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day', 'hour'] as const;
+/** The partitions of the lake's compacted days: the hive path without the hour. */
+export const DAY_PARTITIONS = HIVE_PARTITIONS.filter((p) => p !== 'hour');
 
 const ATHENA_TYPES: Readonly<Record<FieldType, AthenaColumn['type']>> = {
   int32: 'int',
@@ -148,8 +150,13 @@ export function createTableDdl(options: AthenaTableOptions): string {
  * `enum` when their values are given, else `injected` (queries must then name them with `=`); the time parts
  * are zero-padded `integer` ranges, which Athena prunes from any predicate on year/month/day/hour.
  */
-export function projectionProperties(options: AthenaTableOptions): [string, string][] {
+export function projectionProperties(
+  options: AthenaTableOptions,
+  where: { readonly root?: string; readonly hourly?: boolean } = {},
+): [string, string][] {
   const [fromYear, toYear] = options.years ?? defaultYears();
+  const hourly = where.hourly ?? true;
+  const partitions = hourly ? HIVE_PARTITIONS : DAY_PARTITIONS;
   const props: [string, string][] = [['projection.enabled', 'true']];
   const enumOrInjected = (column: string, values: readonly string[] | undefined) => {
     if (values && values.length > 0) {
@@ -171,9 +178,9 @@ export function projectionProperties(options: AthenaTableOptions): [string, stri
   integer('year', fromYear, toYear, 4);
   integer('month', 1, 12, 2);
   integer('day', 1, 31, 2);
-  integer('hour', 0, 23, 2);
-  const template = HIVE_PARTITIONS.map((p) => `${p}=\${${p}}`).join('/');
-  props.push(['storage.location.template', `${tableLocation(options)}${template}/`]);
+  if (hourly) integer('hour', 0, 23, 2);
+  const template = partitions.map((p) => `${p}=\${${p}}`).join('/');
+  props.push(['storage.location.template', `${where.root ?? tableLocation(options)}${template}/`]);
   return props;
 }
 

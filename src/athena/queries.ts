@@ -4,6 +4,7 @@ import { ATHENA } from '../hunt/dialect.js';
 import { defaults, rankedQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
 import { type AthenaTableOptions, dataFileFilter, queryName, viewName } from './ddl.js';
+import { isLake, lakeViewQueryName } from './lake.js';
 
 /** A saved query for the flow-log table, as data (for Athena named queries) and as commented SQL. */
 export interface NamedQuery {
@@ -48,17 +49,19 @@ function takesAddressList(hunt: HuntDefinition): boolean {
 }
 
 /**
- * What the hunts read. `view`: over CSV the typed view (types, `-` → NULL, data files only), over Parquet the
- * table (the query keeps its data files). `table`: the table in both cases, the query keeping its data files —
+ * What the hunts read. Over the lake (Parquet in the hive layout) its flows view, always. Otherwise, `view`: over
+ * CSV the typed view (types, `-` → NULL, data files only), over Parquet the table (the query keeps its data files). `table`: the table in both cases, the query keeping its data files —
  * for a CSV table that reads `-` as NULL itself (the CDK stack's, which has no view).
  */
 export type HuntRelation = 'view' | 'table';
 
 function readsView(options: AthenaTableOptions, relation: HuntRelation): boolean {
-  return options.output === 'csv' && relation === 'view';
+  return isLake(options) || (options.output === 'csv' && relation === 'view');
 }
 
+/** The lake (Parquet, hive layout) is always read through its flows view: its tables hold retired files too. */
 function huntRelation(options: AthenaTableOptions, relation: HuntRelation = 'view'): string {
+  if (isLake(options)) return lakeViewQueryName(options);
   return readsView(options, relation) ? viewName(options) : queryName(options);
 }
 

@@ -83,7 +83,8 @@ export async function runBackfill(options: BackfillOptions): Promise<number> {
 export interface FollowOptions {
   readonly intervalMs: number;
   readonly sleep?: (ms: number) => Promise<void>;
-  readonly onProgress?: (status: string, progress: MapProgress | undefined) => void;
+  /** `compaction`: the lake's compaction map (day chunks), once the conversion map has finished and it runs. */
+  readonly onProgress?: (status: string, progress: MapProgress | undefined, compaction?: MapProgress) => void;
 }
 
 /** Polls DescribeExecution and the map run's item counts until the execution ends. */
@@ -93,16 +94,34 @@ export async function followExecution(
   options: FollowOptions,
 ): Promise<DescribeExecutionCommandOutput> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const listRuns = async () => (await client.send(new ListMapRunsCommand({ executionArn }))).mapRuns;
   let mapRunArn: string | undefined;
+  let compactRunArn: string | undefined;
   for (;;) {
     const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
-    // The map run appears once the execution reaches the Distributed Map state.
-    mapRunArn ??= (await client.send(new ListMapRunsCommand({ executionArn }))).mapRuns?.[0]?.mapRunArn;
+    // The map run appears once the execution reaches the Distributed Map state. The lake's stack has a second
+    // one after it (the compaction map, label `compact`), looked for once the conversion map has finished.
+    mapRunArn ??= conversionMapRun(await listRuns());
     const progress = mapRunArn ? await readMapProgress(client, mapRunArn) : undefined;
-    options.onProgress?.(execution.status ?? 'UNKNOWN', progress);
+    if (progress && !compactRunArn && progress.pending === 0 && progress.running === 0) {
+      compactRunArn = compactionMapRun(await listRuns());
+    }
+    const compaction = compactRunArn ? await readMapProgress(client, compactRunArn) : undefined;
+    options.onProgress?.(execution.status ?? 'UNKNOWN', progress, compaction);
     if (TERMINAL.has(execution.status ?? '')) return execution;
     await sleep(options.intervalMs);
   }
+}
+
+/** The conversion map's run among an execution's map runs (`…:mapRun:<machine>/<label>:<id>`). */
+export function conversionMapRun(runs: readonly { mapRunArn?: string }[] | undefined): string | undefined {
+  const arns = (runs ?? []).flatMap((r) => (r.mapRunArn ? [r.mapRunArn] : []));
+  return arns.find((arn) => /:mapRun:[^/]+\/flowlake:/.test(arn)) ?? arns.find((arn) => !/\/compact:/.test(arn));
+}
+
+/** The lake's compaction map's run (label `compact`), if the execution has reached it. */
+export function compactionMapRun(runs: readonly { mapRunArn?: string }[] | undefined): string | undefined {
+  return (runs ?? []).map((r) => r.mapRunArn).find((arn) => arn !== undefined && /:mapRun:[^/]+\/compact:/.test(arn));
 }
 
 export async function readMapProgress(client: SFNClient, mapRunArn: string): Promise<MapProgress> {
@@ -118,10 +137,13 @@ export async function readMapProgress(client: SFNClient, mapRunArn: string): Pro
   };
 }
 
-export function formatProgress(status: string, p: MapProgress | undefined): string {
+export function formatProgress(status: string, p: MapProgress | undefined, compaction?: MapProgress): string {
   if (!p) return `${status.toLowerCase()}: listing objects…`;
   const done = p.succeeded + p.failed;
-  return `${status.toLowerCase()}: ${done}/${p.total} objects (succeeded ${p.succeeded}, failed ${p.failed}, running ${p.running}, pending ${p.pending})`;
+  const objects = `${status.toLowerCase()}: ${done}/${p.total} objects (succeeded ${p.succeeded}, failed ${p.failed}, running ${p.running}, pending ${p.pending})`;
+  if (!compaction) return objects;
+  const c = compaction;
+  return `${objects}; compacting: ${c.succeeded + c.failed}/${c.total} day chunks (failed ${c.failed})`;
 }
 
 /** A redrawn bar on a terminal; otherwise one line each time the counts change. */
@@ -129,8 +151,8 @@ function createProgressPrinter(out: NodeJS.WritableStream & { isTTY?: boolean })
   let last = '';
   let drewBar = false;
   return {
-    update(status: string, progress: MapProgress | undefined) {
-      const line = formatProgress(status, progress);
+    update(status: string, progress: MapProgress | undefined, compaction?: MapProgress) {
+      const line = formatProgress(status, progress, compaction);
       if (out.isTTY) {
         const ratio = progress && progress.total > 0 ? (progress.succeeded + progress.failed) / progress.total : 0;
         const width = 24;

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { buildReport, failedResult } from '../convert/report.js';
 import type { ObjectResult } from '../convert/types.js';
+import { parseRecentKey } from '../lake/lake-keys.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { asFolderPrefix, s3Url } from './config.js';
@@ -25,6 +26,12 @@ export interface SummaryOutput {
   readonly rows: number;
   /** One line for a human: the Fail state shows it as the execution's cause. */
   readonly message: string;
+  /**
+   * With `lakeDays`: the days (`YYYYMMDD`) the run wrote lake files for, converted now or before (skipped), and
+   * the full key of the JSON list of them (`[{"day": …}, …]`) that the compaction map reads.
+   */
+  readonly days?: number;
+  readonly daysKey?: string;
 }
 
 export interface SummaryConfig {
@@ -33,6 +40,8 @@ export interface SummaryConfig {
   readonly sourcePrefix: string;
   readonly destBucket: string;
   readonly destPrefix: string;
+  /** Write the list of the days the run touched in the lake (the stack's lake: Parquet in the hive layout). */
+  readonly lakeDays?: boolean;
 }
 
 /** One child execution as the ResultWriter records it (Transformation NONE). */
@@ -46,6 +55,24 @@ export interface ChildExecutionRecord {
 
 export function runReportKey(executionName: string): string {
   return `_flowlake/runs/${executionName}.json`;
+}
+
+/** Execution names have no dots, so this never names another run's report. */
+export function runDaysKey(executionName: string): string {
+  return `_flowlake/runs/${executionName}.days.json`;
+}
+
+/** The lake days (`YYYYMMDD`, sorted) that results wrote recent files for: the days to compact after the run. */
+export function lakeDaysOf(results: readonly ObjectResult[]): string[] {
+  const days = new Set<string>();
+  for (const result of results) {
+    if (result.status === 'failed') continue;
+    for (const output of result.outputs) {
+      const file = parseRecentKey(output);
+      if (file) days.add(file.day);
+    }
+  }
+  return [...days].sort();
 }
 
 export function createSummary(config: SummaryConfig, logger = new Logger({ serviceName: 'flowlake-summary' })) {
@@ -88,7 +115,22 @@ export function createSummary(config: SummaryConfig, logger = new Logger({ servi
         ? `${failed} of ${total} objects failed; run report s3://${config.destBucket}/${reportKey}`
         : `${total} objects done; run report s3://${config.destBucket}/${reportKey}`;
     logger.info('run report written', { reportKey, objects: report.objects, rows: report.rows });
-    return { reportKey, total, failed, rows: report.rows, message };
+    if (!config.lakeDays) return { reportKey, total, failed, rows: report.rows, message };
+    const days = lakeDaysOf(results);
+    const daysKey = runDaysKey(event.executionName);
+    await dest.writeSmall(daysKey, `${JSON.stringify(days.map((day) => ({ day })))}\n`, {
+      contentType: 'application/json',
+    });
+    logger.info('lake days listed', { daysKey: `${destPrefix}${daysKey}`, days: days.length });
+    return {
+      reportKey,
+      total,
+      failed,
+      rows: report.rows,
+      message,
+      days: days.length,
+      daysKey: `${destPrefix}${daysKey}`,
+    };
   };
 }
 
@@ -146,6 +188,7 @@ export function readSummaryConfig(env: NodeJS.ProcessEnv = process.env): Summary
     sourcePrefix: env.SOURCE_PREFIX ?? '',
     destBucket: get('DEST_BUCKET'),
     destPrefix: env.DEST_PREFIX ?? '',
+    ...(env.LAKE_DAYS === 'true' ? { lakeDays: true } : {}),
   };
 }
 

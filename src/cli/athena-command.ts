@@ -9,6 +9,7 @@ import {
   parquetViewDdl,
   viewName,
 } from '../athena/ddl.js';
+import { isLake, lakeTableDdl, lakeTables, lakeViewDdl, lakeViewQueryName } from '../athena/lake.js';
 import { formatNamedQueries, huntsLeftOut, namedQueries } from '../athena/queries.js';
 import { FormatError, resolveFormat } from '../formats/format.js';
 import { UsageError } from './usage-error.js';
@@ -95,17 +96,10 @@ export function athenaDdlText(flags: AthenaFlags): string {
     regions: flags.regions,
     years: flags.years,
   };
-  const parts = [createTableDdl(options)];
-  if (flags.to === 'csv')
-    parts.push(
-      `-- Query this view, not the table: the rows with Parquet types (timestamp, NULL for "-"), data files only (no _flowlake/ bookkeeping):\n${csvTypedViewDdl(options)}`,
-    );
-  else
-    parts.push(
-      `-- The table's Parquet files only (no _flowlake/ bookkeeping, no other formats written beside them):\n${parquetViewDdl(options)}`,
-    );
+  const parts = isLake(options) ? lakeDdl(options) : tableDdl(options);
   if (flags.queries) {
-    parts.push(`-- The hunts of \`flowlake hunt\`, reading ${flags.to === 'csv' ? viewName(options) : 'the table'}:`);
+    const reading = isLake(options) ? lakeViewQueryName(options) : flags.to === 'csv' ? viewName(options) : 'the table';
+    parts.push(`-- The hunts of \`flowlake hunt\`, reading ${reading}:`);
     const leftOut = huntsLeftOut(format).map(
       (h) => `-- ${h.name} is left out: the format lacks ${h.missing.join(', ')}.`,
     );
@@ -114,4 +108,30 @@ export function athenaDdlText(flags: AthenaFlags): string {
     if (queries.length > 0) parts.push(formatNamedQueries(queries));
   }
   return `${parts.join('\n\n')}\n`;
+}
+
+/** One table over what convert wrote, and its view. */
+function tableDdl(options: AthenaTableOptions): string[] {
+  return [
+    createTableDdl(options),
+    options.output === 'csv'
+      ? `-- Query this view, not the table: the rows with Parquet types (timestamp, NULL for "-"), data files only (no _flowlake/ bookkeeping):\n${csvTypedViewDdl(options)}`
+      : `-- The table's Parquet files only (no _flowlake/ bookkeeping, no other formats written beside them):\n${parquetViewDdl(options)}`,
+  ];
+}
+
+/**
+ * The lake (Parquet in the hive layout, compacted or not): its three tables and the flows view that reads each
+ * row once — the same tables and view the CDK stack creates.
+ */
+function lakeDdl(options: AthenaTableOptions): string[] {
+  const notes = {
+    recent: '-- The hourly files as convert writes them (hourly projection). Query the view, not this table:',
+    compacted: '-- The days compacted by flowlake compact (daily projection), every generation. Query the view:',
+    state: "-- The lake state: each day's live compacted generation and the files it retired:",
+  };
+  return [
+    ...lakeTables(options).map((t) => `${notes[t.role]}\n${lakeTableDdl(options, t)}`),
+    `-- Every row once, whatever compaction is doing: query this view (no _flowlake/ bookkeeping is under any table):\n${lakeViewDdl(options)}`,
+  ];
 }

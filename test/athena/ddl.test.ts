@@ -17,6 +17,7 @@ import { UsageError } from '../../src/cli/usage-error.js';
 import { csvHeader } from '../../src/encode/csv.js';
 import { createParquetEncoder } from '../../src/encode/parquet.js';
 import { type FlowFormat, resolveFormat } from '../../src/formats/format.js';
+import { HUNTS } from '../../src/hunt/catalog.js';
 import { hivePrefix, hourPath } from '../../src/layout/hive.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -159,9 +160,8 @@ describe('flowlake athena-ddl', () => {
   const flags = { location: 's3://b/p', to: 'parquet' as const, layout: 'hive' as const, queries: true };
 
   it('prints the DDL then the queries', () => {
-    const text = athenaDdlText(flags);
+    const text = athenaDdlText({ ...flags, layout: 'mirror' });
     assert.match(text, /^CREATE EXTERNAL TABLE IF NOT EXISTS `vpc_flow_logs_parquet`/);
-    assert.match(text, /'projection\.year\.range' = '2015,\d{4}'/);
     assert.match(text, /CREATE OR REPLACE VIEW "vpc_flow_logs_parquet_flows"/);
     assert.match(text, /^-- flowlake-mining: /m);
     assert.match(text, /^-- flowlake-coverage: /m);
@@ -169,6 +169,32 @@ describe('flowlake athena-ddl', () => {
     const csv = athenaDdlText({ ...flags, to: 'csv' });
     assert.match(csv, /CREATE OR REPLACE VIEW "vpc_flow_logs_csv_typed"/);
     assert.match(csv, /^WITH flows AS \(\n {2}SELECT \* FROM "vpc_flow_logs_csv_typed"/m);
+  });
+
+  it('prints the lake for Parquet in the hive layout: recent, compacted and state tables, the view, the hunts over it', () => {
+    const text = athenaDdlText({ ...flags, database: 'net' });
+    const tables = [...text.matchAll(/^CREATE EXTERNAL TABLE IF NOT EXISTS `net`\.`(\w+)`/gm)].map((m) => m[1]);
+    assert.deepEqual(tables, [
+      'vpc_flow_logs_parquet_recent',
+      'vpc_flow_logs_parquet_compacted',
+      'vpc_flow_logs_parquet_state',
+    ]);
+    assert.match(text, /^LOCATION 's3:\/\/b\/p\/AWSLogs\/'$/m);
+    assert.match(text, /^LOCATION 's3:\/\/b\/p\/compacted\/AWSLogs\/'$/m);
+    assert.match(text, /^LOCATION 's3:\/\/b\/p\/lake-state\/'$/m);
+    assert.doesNotMatch(text, /LOCATION '[^']*_flowlake/);
+    assert.match(text, /'projection\.year\.range' = '2015,\d{4}'/);
+    assert.match(
+      text,
+      /'storage\.location\.template' = 's3:\/\/b\/p\/compacted\/AWSLogs\/aws-account-id=\$\{aws-account-id\}\/aws-service=\$\{aws-service\}\/aws-region=\$\{aws-region\}\/year=\$\{year\}\/month=\$\{month\}\/day=\$\{day\}\/'/,
+    );
+    assert.equal(text.match(/'projection\.hour\.type'/g)?.length, 1, 'only the recent table is hourly');
+    assert.match(text, /^CREATE OR REPLACE VIEW "net"\."vpc_flow_logs_parquet_flows" AS\nWITH\n/m);
+    assert.match(text, /^-- The hunts of `flowlake hunt`, reading "net"\."vpc_flow_logs_parquet_flows":$/m);
+    assert.equal(
+      text.match(/^WITH flows AS \(\n {2}SELECT \* FROM "net"\."vpc_flow_logs_parquet_flows"$/gm)?.length,
+      HUNTS.length,
+    );
   });
 
   it('says which hunts a format cannot run', () => {

@@ -7,13 +7,18 @@ import {
   HIVE_PARTITIONS,
   parquetViewDdl,
 } from '../../src/athena/ddl.js';
+import { isLake, lakeTables, lakeViewColumns, lakeViewDdl } from '../../src/athena/lake.js';
 import { ATHENA_WINDOW_DAYS, formatNamedQueries, huntsLeftOut, namedQueries } from '../../src/athena/queries.js';
 import { resolveFormat } from '../../src/formats/format.js';
 import { HUNTS } from '../../src/hunt/catalog.js';
 import { parseTrino, unknownColumns } from './trino-sql.js';
 
-/** The columns a relation of these options has: the table's, the hive partitions, and Athena's `$path`. */
+/**
+ * The columns a relation of these options has: over the lake the flows view's; otherwise the table's, the hive
+ * partitions, and Athena's `$path`.
+ */
 function relationColumns(options: AthenaTableOptions): string[] {
+  if (isLake(options)) return lakeViewColumns(options).map((c) => c.name);
   return [
     ...athenaColumns(options.format).map((c) => c.name),
     ...(options.layout === 'hive' ? HIVE_PARTITIONS : []),
@@ -140,7 +145,7 @@ describe('Athena named queries from the hunt catalog', () => {
 });
 
 describe('Athena views', () => {
-  for (const { label, options } of VARIANTS.slice(0, 4)) {
+  for (const { label, options } of VARIANTS.slice(0, 4).filter((v) => !isLake(v.options))) {
     it(`parse as Trino SQL, name only table columns and read only data files, not _flowlake/ (${label})`, () => {
       const ddl = options.output === 'csv' ? csvTypedViewDdl(options) : parquetViewDdl(options);
       assert.doesNotThrow(() => parseTrino(ddl), ddl);
@@ -149,4 +154,24 @@ describe('Athena views', () => {
       assert.match(ddl, new RegExp(`WHERE "\\$path" LIKE '%\\.${ext}' AND strpos\\("\\$path", '/_flowlake/'\\) = 0;$`));
     });
   }
+});
+
+describe('the lake view', () => {
+  for (const { label, options } of VARIANTS.filter((v) => isLake(v.options))) {
+    it(`parses as Trino SQL and names only columns of the lake tables (${label})`, () => {
+      const ddl = lakeViewDdl(options);
+      assert.doesNotThrow(() => parseTrino(ddl), ddl);
+      const tableColumns = lakeTables(options).flatMap((t) => [...t.columns.map((c) => c.name), ...t.partitionKeys]);
+      assert.deepEqual(unknownColumns(ddl, [...tableColumns, '$path']), []);
+      assert.doesNotMatch(ddl, /_flowlake/);
+    });
+  }
+
+  it('is what the hunts over the lake read, with no $path filter of their own', () => {
+    const options = { ...opts('parquet', 'hive', 'v2'), database: 'net' };
+    for (const q of namedQueries(options, 'table')) {
+      assert.match(q.sql, /^WITH flows AS \(\n {2}SELECT \* FROM "net"\."vpc_flow_logs_parquet_flows"\n/m);
+      assert.doesNotMatch(q.sql, /\$path/);
+    }
+  });
 });

@@ -89,6 +89,7 @@ describe('acceptance: a sample stash through both AWS paths equals the local CLI
         destinationBucket: dest,
         destinationPrefix: 'backfill/',
         formats: FORMATS.join(','),
+        layout: 'mirror', // as the local conversion it is compared with
         maxItemsPerBatch: '3',
       },
     });

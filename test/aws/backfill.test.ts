@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
-import { runBackfill, stateMachineRegion } from '../../src/aws/backfill.js';
+import { conversionMapRun, runBackfill, stateMachineRegion } from '../../src/aws/backfill.js';
 import { registerBackfillCommand } from '../../src/cli/backfill-command.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 
@@ -87,6 +87,57 @@ describe('flowlake backfill (Step Functions mocked)', () => {
       'running: 2/10 objects (succeeded 2, failed 0, running 3, pending 5)',
       'succeeded: 10/10 objects (succeeded 9, failed 1, running 0, pending 0)',
       'SUCCEEDED: 10 objects done; run report s3://d/r.json',
+    ]);
+  });
+
+  it("follows the conversion map's counts, not the compaction map's of the lake stack", () => {
+    const compact = 'arn:aws:states:eu-west-1:123456789012:mapRun:FlowlakeBackfill/compact:99';
+    assert.equal(conversionMapRun([{ mapRunArn: compact }, { mapRunArn: MAP_RUN }]), MAP_RUN);
+    assert.equal(conversionMapRun([{ mapRunArn: compact }]), undefined, 'the conversion map is not listed yet');
+    assert.equal(conversionMapRun([]), undefined);
+    assert.equal(conversionMapRun(undefined), undefined);
+  });
+
+  it('then follows the compaction map of the lake stack, in day chunks', async () => {
+    const compact = 'arn:aws:states:eu-west-1:123456789012:mapRun:FlowlakeBackfill/compact:77';
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING' })
+      .resolvesOnce({ status: 'RUNNING' })
+      .resolves({ status: 'SUCCEEDED', output: JSON.stringify({ message: '4 objects done' }) });
+    sfn
+      .on(ListMapRunsCommand)
+      .resolvesOnce({
+        mapRuns: [{ mapRunArn: MAP_RUN, executionArn: EXECUTION, stateMachineArn: MACHINE, startDate: new Date() }],
+      })
+      .resolves({
+        mapRuns: [
+          { mapRunArn: compact, executionArn: EXECUTION, stateMachineArn: MACHINE, startDate: new Date() },
+          { mapRunArn: MAP_RUN, executionArn: EXECUTION, stateMachineArn: MACHINE, startDate: new Date() },
+        ],
+      });
+    sfn.on(DescribeMapRunCommand, { mapRunArn: MAP_RUN }).resolves(counts(4, 0, 0, 0));
+    sfn
+      .on(DescribeMapRunCommand, { mapRunArn: compact })
+      .resolvesOnce(counts(1, 0, 2, 0))
+      .resolves(counts(3, 0, 0, 0));
+    const { out, text } = capture();
+    const code = await runBackfill({
+      stateMachineArn: MACHINE,
+      prefix: 'p/',
+      follow: true,
+      client: new SFNClient({ region: 'eu-west-1' }),
+      out,
+      pollIntervalMs: 0,
+      sleep: async () => {},
+    });
+    assert.equal(code, 0);
+    assert.deepEqual(text().trimEnd().split('\n').slice(1), [
+      'running: 4/4 objects (succeeded 4, failed 0, running 0, pending 0); compacting: 1/3 day chunks (failed 0)',
+      'running: 4/4 objects (succeeded 4, failed 0, running 0, pending 0); compacting: 3/3 day chunks (failed 0)',
+      'succeeded: 4/4 objects (succeeded 4, failed 0, running 0, pending 0); compacting: 3/3 day chunks (failed 0)',
+      'SUCCEEDED: 4 objects done',
     ]);
   });
 

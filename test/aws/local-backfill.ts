@@ -14,9 +14,15 @@
  *     writes the manifest.json and SUCCEEDED_0.json (Transformation NONE: one record per child execution with
  *     Input/Output as JSON strings) to the emulator before the summary step runs.
  *  4. ProcessorConfig → INLINE; MaxConcurrency, ToleratedFailurePercentage and Label are dropped.
+ * The lake's compaction map (after the summary) reads its items from an S3 JSON file (ItemReader s3:getObject,
+ * the key from the state's input). It is transformed the same way, except that its items exist only once the
+ * summary has written them: the test reads that file from the emulator when the summary returns (the key its
+ * output names, as the ItemReader's `Key.$` picks it), batches the items like (2), and hands them to the map in
+ * the summary's output (`__items` of that map, read by its ItemsPath). Its ResultWriter becomes a ResultSelector
+ * as in (3), with no result files (nothing reads them); ResultPath, Catch and the item Task's Retry stay.
  * Every other state (the summary Task and its Parameters, the Choice, Fail and Succeed states) runs as synthesised.
  */
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 // biome-ignore lint/suspicious/noExplicitAny: state machine definitions and reports are free-form JSON here
 type Json = Record<string, any>;
@@ -46,6 +52,8 @@ export interface LocalRunOptions {
   readonly summary: Handler;
   readonly input: { readonly prefix: string };
   readonly executionName: string;
+  /** The compaction function, for a definition with the lake's compaction map. */
+  readonly compact?: Handler;
 }
 
 export interface LocalRunOutcome {
@@ -55,6 +63,8 @@ export interface LocalRunOutcome {
   readonly cause?: string;
   /** The batches the Map handed to the worker. */
   readonly batches: Json[];
+  /** The batches (chunks of days) the compaction map handed to the compaction function. */
+  readonly compactBatches: Json[];
 }
 
 export async function runBackfillLocally(options: LocalRunOptions): Promise<LocalRunOutcome> {
@@ -74,13 +84,7 @@ export async function runBackfillLocally(options: LocalRunOptions): Promise<Loca
   const sourceBucket: string = map.ItemReader.Parameters.Bucket;
   const prefix = pick(options.input, map.ItemReader.Parameters['Prefix.$']);
   const items = await listLikeItemReader(options.s3, sourceBucket, prefix);
-  const batches: Json[] = [];
-  for (let i = 0; i < items.length; i += map.ItemBatcher.MaxItemsPerBatch) {
-    batches.push({
-      Items: items.slice(i, i + map.ItemBatcher.MaxItemsPerBatch),
-      BatchInput: map.ItemBatcher.BatchInput,
-    });
-  }
+  const batches = batched(items, map.ItemBatcher);
 
   const resultBucket: string = map.ResultWriter.Parameters.Bucket;
   const resultPrefix = `${map.ResultWriter.Parameters.Prefix}/${options.executionName}-map-run`;
@@ -88,6 +92,15 @@ export async function runBackfillLocally(options: LocalRunOptions): Promise<Loca
   const definition = forLocalRun(options.definition, { Bucket: resultBucket, Key: manifestKey });
   const taskName = Object.keys(map.ItemProcessor.States).find((n) => map.ItemProcessor.States[n].Type === 'Task')!;
   const summaryName = map.Next as string;
+  const compactName = options.definition.States[summaryName].Next as string;
+  const compactMap = isFileMap(options.definition.States[compactName])
+    ? options.definition.States[compactName]
+    : undefined;
+  if (compactMap && !options.compact) throw new Error(`${compactName} needs a compact handler`);
+  const compactTask = compactMap
+    ? Object.keys(compactMap.ItemProcessor.States).find((n) => compactMap.ItemProcessor.States[n].Type === 'Task')!
+    : undefined;
+  const compactBatches: Json[] = [];
 
   const children: Json[] = [];
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
@@ -121,39 +134,79 @@ export async function runBackfillLocally(options: LocalRunOptions): Promise<Loca
             },
           };
           await put(options.s3, resultBucket, manifestKey, JSON.stringify(manifest));
-          return (await options.summary(input)) as never;
+          const output = (await options.summary(input)) as Json;
+          if (!compactMap) return output as never;
+          const reader = compactMap.ItemReader;
+          const key = pick(output, reader.Parameters['Key.$']);
+          const items = JSON.parse(await get(options.s3, reader.Parameters.Bucket, key));
+          if (!Array.isArray(items)) throw new Error(`${key} is not a JSON array`);
+          return { ...output, __items: batched(items, compactMap.ItemBatcher) } as never;
         },
+        ...(compactTask
+          ? {
+              [compactTask]: async (batch: unknown) => {
+                compactBatches.push(batch as Json);
+                return (await options.compact!(batch)) as never;
+              },
+            }
+          : {}),
       },
+      retryIntervalOverrides: compactTask ? { [compactTask]: 0 } : {},
     },
   });
   try {
     const output = (await execution.result) as Json;
-    return { status: 'SUCCEEDED', output, batches };
+    return { status: 'SUCCEEDED', output, batches, compactBatches };
   } catch (error) {
     if (!(error instanceof ExecutionError)) throw error;
     const failure = error.cause as Error;
-    return { status: 'FAILED', error: failure.name, cause: failure.message, batches };
+    return { status: 'FAILED', error: failure.name, cause: failure.message, batches, compactBatches };
   }
 }
 
-/** The four transformations documented above, on a copy. */
+/** The transformations documented above, on a copy. */
 export function forLocalRun(definition: Json, resultWriterDetails: { Bucket: string; Key: string }): Json {
   const copy = structuredClone(definition);
-  const map = copy.States[copy.StartAt];
-  for (const field of [
-    'ItemReader',
-    'ItemBatcher',
-    'ResultWriter',
-    'MaxConcurrency',
-    'ToleratedFailurePercentage',
-    'Label',
-  ]) {
-    delete map[field];
+  const inline = (map: Json, details: Json) => {
+    for (const field of [
+      'ItemReader',
+      'ItemBatcher',
+      'ResultWriter',
+      'MaxConcurrency',
+      'ToleratedFailurePercentage',
+      'Label',
+    ]) {
+      delete map[field];
+    }
+    map.ItemsPath = '$.__items';
+    map.ItemProcessor.ProcessorConfig = { Mode: 'INLINE' };
+    map.ResultSelector = { ResultWriterDetails: details };
+  };
+  inline(copy.States[copy.StartAt], resultWriterDetails);
+  for (const state of Object.values(copy.States as Json)) {
+    if (isFileMap(state)) {
+      const { Bucket, Prefix } = state.ResultWriter.Parameters;
+      inline(state, { Bucket, Key: `${Prefix}/local-run/manifest.json` });
+    }
   }
-  map.ItemsPath = '$.__items';
-  map.ItemProcessor.ProcessorConfig = { Mode: 'INLINE' };
-  map.ResultSelector = { ResultWriterDetails: resultWriterDetails };
   return copy;
+}
+
+/** A Distributed Map that reads its items from one S3 JSON file. */
+function isFileMap(state: Json | undefined): state is Json {
+  return state?.Type === 'Map' && /:states:::s3:getObject$/.test(state.ItemReader?.Resource ?? '');
+}
+
+/** Items as the ItemBatcher hands them to a child: {Items, BatchInput} of MaxItemsPerBatch items at most. */
+function batched(items: Json[], batcher: Json): Json[] {
+  const batches: Json[] = [];
+  for (let i = 0; i < items.length; i += batcher.MaxItemsPerBatch) {
+    batches.push({
+      Items: items.slice(i, i + batcher.MaxItemsPerBatch),
+      ...(batcher.BatchInput !== undefined ? { BatchInput: batcher.BatchInput } : {}),
+    });
+  }
+  return batches;
 }
 
 /** ListObjectsV2 under the prefix, each object as the S3 ItemReader gives it. */
@@ -180,6 +233,11 @@ function pick(input: Json, path: string): string {
   const match = /^\$\.(\w+)$/.exec(path);
   if (!match) throw new Error(`unexpected ItemReader prefix path ${path}`);
   return input[match[1]];
+}
+
+async function get(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return object.Body!.transformToString();
 }
 
 async function put(s3: S3Client, bucket: string, key: string, body: string): Promise<void> {

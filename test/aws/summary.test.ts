@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resultsOfChild } from '../../src/aws/summary.js';
+import { lakeDaysOf, resultsOfChild } from '../../src/aws/summary.js';
+import type { ObjectResult } from '../../src/convert/types.js';
 
 describe('summary: reading Distributed Map result records', () => {
   it('takes the per-object results a child execution returned', () => {
@@ -44,5 +45,22 @@ describe('summary: reading Distributed Map result records', () => {
       '',
     );
     assert.equal(records[0].error, 'States.Timeout: heartbeat missed');
+  });
+
+  it('lists the lake days the converted and skipped objects wrote, not the failed ones or other outputs', () => {
+    const hour = (account: string, day: string, h: string) =>
+      `AWSLogs/aws-account-id=${account}/aws-service=vpcflowlogs/aws-region=eu-west-1/year=${day.slice(0, 4)}/month=${day.slice(4, 6)}/day=${day.slice(6)}/hour=${h}/o.parquet`;
+    const result = (status: ObjectResult['status'], outputs: string[]) =>
+      ({ status, outputs }) as unknown as ObjectResult;
+    assert.deepEqual(
+      lakeDaysOf([
+        result('converted', [hour('111122223333', '20200202', '00'), hour('111122223333', '20200201', '23')]),
+        result('skipped', [hour('444455556666', '20200131', '05'), '2020/01/31/x.csv.gz']),
+        result('converted', [hour('444455556666', '20200202', '01')]),
+        result('failed', [hour('111122223333', '20200301', '00')]),
+        result('converted', ['2020/03/02/y.csv.gz', 'AWSLogs/aws-account-id=1/day=x/hour=00/z.parquet']),
+      ]),
+      ['20200131', '20200201', '20200202'],
+    );
   });
 });

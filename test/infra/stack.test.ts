@@ -10,6 +10,9 @@ import { propsFromContext } from '../../infra/context.js';
 import { acknowledgeFindings, nagFindings } from '../../infra/nag.js';
 import { FlowlakeStack } from '../../infra/stack.js';
 import { athenaColumns, HIVE_PARTITIONS } from '../../src/athena/ddl.js';
+import { lakeViewColumns, lakeViewSql } from '../../src/athena/lake.js';
+import { requestFromEvent } from '../../src/aws/compact.js';
+import { athenaDdlText } from '../../src/cli/athena-command.js';
 import { resolveFormat } from '../../src/formats/format.js';
 import { HUNTS } from '../../src/hunt/catalog.js';
 
@@ -27,6 +30,9 @@ interface GlueTable {
   DatabaseName: string;
   TableInput: {
     Name: string;
+    TableType?: string;
+    ViewOriginalText?: unknown;
+    ViewExpandedText?: string;
     Parameters: Record<string, string>;
     PartitionKeys?: Array<{ Name: string; Type: string }>;
     StorageDescriptor: {
@@ -64,6 +70,34 @@ function flat(value: unknown): string {
   return JSON.stringify(value);
 }
 
+function summaryId(template: Template): string {
+  return Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('Summary'))!;
+}
+
+function stateMachineOf(template: Template) {
+  return Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
+    Properties: { DefinitionString: unknown; LoggingConfiguration: { Level: string } };
+  };
+}
+
+/** The Glue tables (and views) of a template by name. */
+function glueTables(template: Template): Record<string, GlueTable> {
+  const tables = Object.values(template.findResources('AWS::Glue::Table')) as Array<{ Properties: GlueTable }>;
+  return Object.fromEntries(tables.map((t) => [t.Properties.TableInput.Name, t.Properties]));
+}
+
+/**
+ * The definition inside a Glue view's `/* Presto View: <base64> *\/`, as the template holds it: CloudFormation
+ * encodes it at deployment (Fn::Base64), so the JSON is read before encoding, tokens as `${LogicalId}`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a view definition is free-form JSON
+function prestoDefinition(text: unknown): Record<string, any> {
+  const [sep, parts] = (text as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  assert.equal(sep, '');
+  assert.deepEqual([parts[0], parts[2]], ['/* Presto View: ', ' */']);
+  return JSON.parse(flat((parts[1] as Json)['Fn::Base64']));
+}
+
 describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
   let outdir: string;
   let stack: FlowlakeStack;
@@ -72,7 +106,8 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
 
   before(() => {
     outdir = mkdtempSync(join(tmpdir(), 'flowlake-cdk-'));
-    const built = buildStack({ realTime: 'true', destinationPrefix: 'converted/', formats: 'csv,parquet' }, outdir);
+    // The default stack: Parquet in the hive layout (the lake), with the real-time path.
+    const built = buildStack({ realTime: 'true', destinationPrefix: 'converted/' }, outdir);
     stack = built.stack;
     assemblyDir = built.app.synth().directory;
     template = Template.fromStack(stack);
@@ -80,10 +115,10 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
 
   after(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('bundles both handlers as ES modules with source maps, without Docker', () => {
+  it('bundles the three handlers (worker, summary, compaction) as ES modules with source maps, without Docker', () => {
     const assets = readdirSync(assemblyDir).filter((d) => d.startsWith('asset.'));
     const bundles = assets.filter((d) => readdirSync(join(assemblyDir, d)).includes('index.mjs'));
-    assert.equal(bundles.length, 2, `bundled assets: ${assets.join(', ')}`);
+    assert.equal(bundles.length, 3, `bundled assets: ${assets.join(', ')}`);
     for (const dir of bundles) assert.ok(readdirSync(join(assemblyDir, dir)).includes('index.mjs.map'));
   });
 
@@ -108,13 +143,30 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     }
   });
 
-  it('runs the worker and the summary on nodejs24.x, arm64', () => {
+  it('bundles a compaction function that loads as an ES module and reads its events', async () => {
+    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('Compact'),
+    )![1] as { Properties: { Code: { S3Key: string } } };
+    const bundle = join(assemblyDir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+    const saved = process.env.DEST_BUCKET;
+    process.env.DEST_BUCKET = 'd';
+    try {
+      const { handler } = await import(pathToFileURL(bundle).href);
+      await assert.rejects(handler({ hello: 'world' }), /unsupported event: expected \{Items: \[\{day\}\]\}/);
+      await assert.rejects(handler({ days: ['2020-13-01'] }), /"2020-13-01" is not a day/);
+    } finally {
+      if (saved === undefined) delete process.env.DEST_BUCKET;
+      else process.env.DEST_BUCKET = saved;
+    }
+  });
+
+  it('runs the worker, the summary and the compaction function on nodejs24.x, arm64', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } });
     assert.deepEqual(
       Object.keys(functions)
         .map((id) => id.replace(/[0-9A-F]{8}$/, ''))
         .sort(),
-      ['Summary', 'Worker'],
+      ['Compact', 'Summary', 'Worker'],
     );
     for (const fn of Object.values(functions))
       assert.deepEqual((fn as Json & { Properties: Json }).Properties.Architectures, ['arm64']);
@@ -142,7 +194,7 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
   it('queues S3 notifications in an encrypted, TLS-only queue with a DLQ after 3 receives', () => {
     const worker = Object.values(
       template.findResources('AWS::Lambda::Function', {
-        Properties: { Environment: { Variables: { LAYOUT: 'mirror' } } },
+        Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'flowlake-worker' } } },
       }),
     )[0] as { Properties: { Timeout: number } };
     const queues = template.findResources('AWS::SQS::Queue');
@@ -187,7 +239,7 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     assert.deepEqual(map.ItemReader.Parameters, { Bucket: SOURCE_BUCKET, 'Prefix.$': '$.prefix' });
     assert.equal(map.ItemBatcher.MaxItemsPerBatch, 10);
     assert.ok(map.ItemBatcher.MaxInputBytesPerBatch > 0);
-    assert.deepEqual(map.ItemBatcher.BatchInput, { settings: { formats: ['csv', 'parquet'], layout: 'mirror' } });
+    assert.deepEqual(map.ItemBatcher.BatchInput, { settings: { formats: ['parquet'], layout: 'hive' } });
     assert.equal(map.MaxConcurrency, 40);
     assert.equal(map.ToleratedFailurePercentage, 5);
     assert.match(map.ResultWriter.Resource, /:states:::s3:putObject$/);
@@ -195,6 +247,121 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     const report = definition.States[map.Next];
     assert.equal(report.Type, 'Task');
     assert.equal(report.Parameters['resultWriterDetails.$'], '$.ResultWriterDetails');
+  });
+
+  it('ends the backfill compacted: a compaction Distributed Map over the days of the run, in chunks, after the report', () => {
+    const definition = JSON.parse(flat(stateMachineOf(template).Properties.DefinitionString));
+    const convert = definition.States[definition.StartAt];
+    const report = definition.States[convert.Next];
+    const compact = definition.States[report.Next];
+    assert.equal(compact.Type, 'Map');
+    assert.equal(compact.ItemProcessor.ProcessorConfig.Mode, 'DISTRIBUTED');
+    assert.match(compact.ItemReader.Resource, /:states:::s3:getObject$/);
+    assert.deepEqual(compact.ItemReader.ReaderConfig, { InputType: 'JSON' });
+    assert.deepEqual(flat(compact.ItemReader.Parameters.Bucket), '${Destination920A3C57}');
+    assert.equal(compact.ItemReader.Parameters['Key.$'], '$.daysKey');
+    assert.equal(compact.ItemBatcher.MaxItemsPerBatch, 2);
+    assert.equal(compact.MaxConcurrency, 10);
+    assert.equal(compact.ResultPath, '$.compaction', 'the summary stays the state for the outcome');
+    assert.equal(compact.ResultWriter.Parameters.Prefix, 'converted/_flowlake/map-results');
+    const task = Object.values(compact.ItemProcessor.States)[0] as Json & { Retry: Json[] };
+    const compactFn = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith('Compact'),
+    );
+    assert.equal(flat(task.Resource), `\${${compactFn}.Arn}`);
+    assert.ok(task.Retry.some((r) => (r.ErrorEquals as string[]).includes('LakeLockedError')));
+    assert.deepEqual(
+      compact.Catch.map((c: Json) => [c.ErrorEquals, definition.States[c.Next as string].Error]),
+      [[['States.ALL'], 'FlowlakeCompactionFailed']],
+    );
+    assert.equal(definition.States[compact.Next].Type, 'Choice');
+    assert.equal(
+      flat(template.toJSON().Resources[summaryId(template)].Properties.Environment.Variables.LAKE_DAYS),
+      'true',
+    );
+  });
+
+  it('scopes the compaction function to the lake: its data, state, locks, checkpoints and markers, nothing else', () => {
+    const id = Object.keys(template.findResources('AWS::Lambda::Function')).find((k) => k.startsWith('Compact'))!;
+    const fn = template.toJSON().Resources[id].Properties;
+    assert.deepEqual(fn.Environment.Variables.DEST_PREFIX, 'converted/');
+    assert.equal(fn.Timeout, 900);
+    assert.equal(fn.MemorySize, 4096);
+    const role = flat(fn.Role).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify((p as { Properties: Json }).Properties.Roles).includes(role),
+    ) as { Properties: { PolicyDocument: { Statement: Statement[] } } };
+    const grants = new Map<string, string[]>();
+    for (const s of policy.Properties.PolicyDocument.Statement) {
+      for (const action of actionsOf(s)) grants.set(action, resourcesOf(s).map(flat).sort());
+    }
+    const lake = (suffix: string) => `\${Destination920A3C57.Arn}/converted/${suffix}`;
+    assert.deepEqual(
+      [...grants.keys()].sort(),
+      [
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        ...['logs:CreateLogStream', 'logs:PutLogEvents'],
+      ].sort(),
+    );
+    assert.deepEqual(
+      grants.get('s3:GetObject'),
+      ['AWSLogs/*', 'compacted/*', 'lake-state/*', '_flowlake/locks/*', '_flowlake/checkpoints/*'].map(lake).sort(),
+    );
+    assert.deepEqual(
+      grants.get('s3:PutObject'),
+      ['compacted/*', 'lake-state/*', '_flowlake/locks/*', '_flowlake/done/*'].map(lake).sort(),
+    );
+    assert.deepEqual(
+      grants.get('s3:DeleteObject'),
+      ['AWSLogs/*', 'compacted/*', '_flowlake/locks/*', '_flowlake/checkpoints/*'].map(lake).sort(),
+    );
+    const list = policy.Properties.PolicyDocument.Statement.find((s) => actionsOf(s).includes('s3:ListBucket'))!;
+    assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['converted/*'] } });
+  });
+
+  it('compacts the real-time path on a schedule: 02:30 UTC, the two finished days, a role that only invokes it', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as Array<{
+      Properties: Json & { Target: Json & { RetryPolicy: Json } };
+    }>;
+    assert.equal(schedules.length, 1);
+    const schedule = schedules[0].Properties;
+    assert.equal(schedule.ScheduleExpression, 'cron(30 2 * * ? *)');
+    assert.equal(schedule.ScheduleExpressionTimezone, 'UTC');
+    assert.deepEqual(schedule.FlexibleTimeWindow, { Mode: 'OFF' });
+    assert.equal(schedule.State, 'ENABLED');
+    const compactFn = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
+      id.startsWith('Compact'),
+    );
+    assert.equal(flat(schedule.Target.Arn), `\${${compactFn}.Arn}`);
+    const input = JSON.parse(schedule.Target.Input as string);
+    assert.deepEqual(input, { scheduledTime: '<aws.scheduler.scheduled-time>', daysBack: [1, 2] });
+    // What the function makes of it: the two days before the scheduled day.
+    assert.deepEqual(requestFromEvent({ ...input, scheduledTime: '2026-03-01T02:30:00Z' }), {
+      days: ['20260227', '20260228'],
+    });
+
+    const roleId = flat(schedule.Target.RoleArn).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+    const role = template.toJSON().Resources[roleId].Properties;
+    const trust = role.AssumeRolePolicyDocument.Statement;
+    assert.equal(trust.length, 1);
+    assert.deepEqual(trust[0].Principal, { Service: 'scheduler.amazonaws.com' });
+    assert.deepEqual(Object.keys(trust[0].Condition.StringEquals).sort(), ['aws:SourceAccount', 'aws:SourceArn']);
+    assert.equal(
+      flat(trust[0].Condition.StringEquals['aws:SourceArn']),
+      `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/default/${schedule.Name}`,
+    );
+    assert.equal(role.ManagedPolicyArns, undefined);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify((p as { Properties: Json }).Properties.Roles).includes(roleId),
+    ) as Array<{ Properties: { PolicyDocument: { Statement: Statement[] } } }>;
+    assert.deepEqual(
+      policies.flatMap((p) => p.Properties.PolicyDocument.Statement).map((s) => [s.Action, resourcesOf(s).map(flat)]),
+      [['lambda:InvokeFunction', [`\${${compactFn}.Arn}`]]],
+    );
   });
 
   it('grants no s3:* and no S3 object action on *, and reads the source only under its prefix', () => {
@@ -254,26 +421,88 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     assert.equal(tlsOnly.length, 3);
   });
 
-  it('lands the user in Athena: a Glue database and one table per output kind over the destination', () => {
+  it('lands the user in Athena: the lake as recent (hourly), compacted (daily) and state tables, none over _flowlake/', () => {
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'flowlake' } });
-    const tables = Object.values(template.findResources('AWS::Glue::Table')) as Array<{ Properties: GlueTable }>;
-    const byName = Object.fromEntries(tables.map((t) => [t.Properties.TableInput.Name, t.Properties]));
-    assert.deepEqual(Object.keys(byName).sort(), ['vpc_flow_logs_csv', 'vpc_flow_logs_parquet']);
+    const byName = glueTables(template);
+    assert.deepEqual(Object.keys(byName).sort(), [
+      'vpc_flow_logs_parquet_compacted',
+      'vpc_flow_logs_parquet_flows',
+      'vpc_flow_logs_parquet_recent',
+      'vpc_flow_logs_parquet_state',
+    ]);
     const expected = athenaColumns(resolveFormat('v2')).map((c) => ({ Name: c.name, Type: c.type }));
-    const parquet = byName.vpc_flow_logs_parquet.TableInput;
-    assert.equal(byName.vpc_flow_logs_parquet.DatabaseName, 'flowlake');
-    assert.deepEqual(parquet.StorageDescriptor.Columns, expected);
-    assert.match(parquet.StorageDescriptor.SerdeInfo.SerializationLibrary, /ParquetHiveSerDe$/);
-    assert.equal(flat(parquet.StorageDescriptor.Location), `s3://\${Destination920A3C57}/converted/`);
-    assert.deepEqual(parquet.PartitionKeys ?? [], []);
-    const csv = byName.vpc_flow_logs_csv.TableInput;
-    // CSV holds the ISO text of the time; every other column has the Parquet type; `-` reads as NULL.
+    const recent = byName.vpc_flow_logs_parquet_recent.TableInput;
+    const compacted = byName.vpc_flow_logs_parquet_compacted.TableInput;
+    const state = byName.vpc_flow_logs_parquet_state.TableInput;
+    for (const table of [recent, compacted]) {
+      assert.deepEqual(table.StorageDescriptor.Columns, expected);
+      assert.match(table.StorageDescriptor.SerdeInfo.SerializationLibrary, /ParquetHiveSerDe$/);
+      assert.equal(table.Parameters['projection.enabled'], 'true');
+      assert.equal(table.Parameters['projection.aws-account-id.type'], 'injected');
+    }
+    const root = `s3://\${Destination920A3C57}/converted/`;
+    assert.equal(flat(recent.StorageDescriptor.Location), `${root}AWSLogs/`);
     assert.deepEqual(
-      csv.StorageDescriptor.Columns,
-      expected.map((c) => (c.Name === 'timestamp' ? { ...c, Type: 'string' } : c)),
+      recent.PartitionKeys,
+      HIVE_PARTITIONS.map((p) => ({ Name: p, Type: 'string' })),
     );
-    assert.equal(csv.Parameters['skip.header.line.count'], '1');
-    assert.equal(csv.StorageDescriptor.SerdeInfo.Parameters?.['serialization.null.format'], '-');
+    assert.match(flat(recent.Parameters['storage.location.template']), /\/day=\$\{day\}\/hour=\$\{hour\}\/$/);
+    assert.equal(flat(compacted.StorageDescriptor.Location), `${root}compacted/AWSLogs/`);
+    assert.deepEqual(
+      compacted.PartitionKeys?.map((p) => p.Name),
+      HIVE_PARTITIONS.filter((p) => p !== 'hour'),
+    );
+    assert.equal(compacted.Parameters['projection.hour.type'], undefined);
+    assert.equal(
+      flat(compacted.Parameters['storage.location.template']),
+      `${root}compacted/AWSLogs/aws-account-id=\${aws-account-id}/aws-service=\${aws-service}/aws-region=\${aws-region}/year=\${year}/month=\${month}/day=\${day}/`,
+    );
+    assert.equal(flat(state.StorageDescriptor.Location), `${root}lake-state/`);
+    assert.deepEqual(
+      state.StorageDescriptor.Columns.map((c) => c.Name),
+      ['kind', 'account', 'region', 'day', 'generation', 'path', 'delete_after'],
+    );
+    assert.equal(state.Parameters['skip.header.line.count'], '1');
+    for (const t of Object.values(byName)) {
+      const location = flat(t.TableInput.StorageDescriptor.Location ?? '');
+      assert.doesNotMatch(location, /_flowlake/);
+    }
+  });
+
+  it('defines the flows view in Glue as Athena does: reading the three tables and the state once, by "$path"', () => {
+    const view = glueTables(template).vpc_flow_logs_parquet_flows;
+    assert.equal(view.TableInput.TableType, 'VIRTUAL_VIEW');
+    assert.deepEqual(view.TableInput.Parameters, { presto_view: 'true', comment: 'Presto View' });
+    assert.equal(view.TableInput.ViewExpandedText, '/* Presto View */');
+    const definition = prestoDefinition(view.TableInput.ViewOriginalText);
+    assert.equal(definition.catalog, 'awsdatacatalog');
+    assert.equal(definition.schema, 'flowlake');
+    const options = {
+      location: `s3://\${Destination920A3C57}/converted/`,
+      output: 'parquet',
+      layout: 'hive',
+      format: resolveFormat('v2'),
+      database: 'flowlake',
+    } as const;
+    assert.equal(definition.originalSql, lakeViewSql(options));
+    for (const table of ['recent', 'compacted', 'state'])
+      assert.match(definition.originalSql, new RegExp(`FROM "flowlake"\\."vpc_flow_logs_parquet_${table}"`));
+    assert.equal(definition.originalSql.match(/FROM "flowlake"\."vpc_flow_logs_parquet_state"/g)?.length, 1);
+    assert.match(definition.originalSql, /GROUP BY "\$path"/);
+    assert.match(
+      definition.originalSql,
+      /substr\("\$path", length\('s3:\/\/\$\{Destination920A3C57\}\/converted\/'\) \+ 1\)/,
+    );
+    const columns = lakeViewColumns(options);
+    assert.deepEqual(
+      view.TableInput.StorageDescriptor.Columns,
+      columns.map((c) => ({ Name: c.name, Type: c.type })),
+    );
+    assert.deepEqual(
+      definition.columns.map((c: { name: string }) => c.name),
+      columns.map((c) => c.name),
+    );
+    assert.equal(definition.columns[0].type, 'timestamp(3)');
   });
 
   it('gives Athena a workgroup that enforces encrypted results outside every table location', () => {
@@ -289,8 +518,9 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
       id.startsWith('AthenaResults'),
     );
     assert.equal(results, `s3://\${${resultsBucket}}/athena-results/`);
-    for (const t of Object.values(template.findResources('AWS::Glue::Table')) as Array<{ Properties: GlueTable }>) {
-      const location = flat(t.Properties.TableInput.StorageDescriptor.Location);
+    for (const t of Object.values(glueTables(template))) {
+      if (t.TableInput.TableType === 'VIRTUAL_VIEW') continue;
+      const location = flat(t.TableInput.StorageDescriptor.Location);
       assert.ok(!results.startsWith(location) && !location.startsWith(results), `${results} vs ${location}`);
     }
     // Results expire.
@@ -298,27 +528,37 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     assert.match(JSON.stringify(bucket.Properties.LifecycleConfiguration), /"ExpirationInDays":30/);
   });
 
-  it('saves one Athena named query per hunt, in the workgroup and database, reading the Parquet table', () => {
-    const queries = Object.values(template.findResources('AWS::Athena::NamedQuery')) as Array<{
-      Properties: { Name: string; Database: string; WorkGroup: unknown; QueryString: string };
-    }>;
+  it('saves one Athena named query per hunt, in the workgroup and database, reading the flows view', () => {
+    const queries = Object.entries(template.findResources('AWS::Athena::NamedQuery')) as Array<
+      [
+        string,
+        {
+          Properties: { Name: string; Database: string; WorkGroup: unknown; QueryString: string };
+          DependsOn: string[];
+        },
+      ]
+    >;
     assert.deepEqual(
-      queries.map((q) => q.Properties.Name),
+      queries.map(([, q]) => q.Properties.Name),
       HUNTS.map((h) => `flowlake-${h.name}`),
     );
     const workGroup = Object.keys(template.findResources('AWS::Athena::WorkGroup'))[0];
-    for (const q of queries) {
+    const viewId = Object.entries(template.findResources('AWS::Glue::Table')).find(
+      ([, t]) => (t as { Properties: GlueTable }).Properties.TableInput.TableType === 'VIRTUAL_VIEW',
+    )![0];
+    for (const [, q] of queries) {
       assert.equal(q.Properties.Database, 'flowlake');
       assert.deepEqual(q.Properties.WorkGroup, { Ref: workGroup });
       assert.match(
         q.Properties.QueryString,
-        /^WITH flows AS \(\n {2}SELECT \* FROM "flowlake"\."vpc_flow_logs_parquet"\n/m,
+        /^WITH flows AS \(\n {2}SELECT \* FROM "flowlake"\."vpc_flow_logs_parquet_flows"\n/m,
       );
-      assert.match(q.Properties.QueryString, /"\$path" LIKE '%\.parquet' AND strpos\("\$path", '\/_flowlake\/'\) = 0/);
+      assert.doesNotMatch(q.Properties.QueryString, /\$path/, 'the view keeps the data files itself');
+      assert.ok(q.DependsOn.includes(viewId), 'created after the view');
     }
     for (const output of ['AthenaWorkGroup', 'GlueDatabase', 'GlueTable', 'AthenaResultsUrl'])
       template.hasOutput(output, {});
-    template.hasOutput('GlueTable', { Value: 'vpc_flow_logs_parquet' });
+    template.hasOutput('GlueTable', { Value: 'vpc_flow_logs_parquet_flows' });
   });
 
   it('passes cdk-nag AwsSolutions with every finding acknowledged', () => {
@@ -344,7 +584,7 @@ describe('FlowlakeStack variants (not bundled)', () => {
     template.resourceCountIs('AWS::SQS::Queue', 0);
   });
 
-  it('projects the hive layout: partition keys, projection from 2015, location AWSLogs/, enum account/region', () => {
+  it('projects the lake: v5 columns, projection from 2015, enum account/region, the view over an imported bucket', () => {
     const { app, stack } = buildStack({
       ...noBundling,
       destinationBucket: 'lake',
@@ -361,28 +601,41 @@ describe('FlowlakeStack variants (not bundled)', () => {
       [],
     );
     const template = Template.fromStack(stack);
-    const tables = Object.values(template.findResources('AWS::Glue::Table')) as Array<{ Properties: GlueTable }>;
-    assert.equal(tables.length, 1);
-    const input = tables[0].Properties.TableInput;
+    const tables = glueTables(template);
+    assert.equal(Object.keys(tables).length, 4);
+    const input = tables.vpc_flow_logs_parquet_recent.TableInput;
     assert.deepEqual(
       input.StorageDescriptor.Columns.map((c) => c.Name),
       athenaColumns(resolveFormat('v5')).map((c) => c.name),
     );
     assert.ok(input.StorageDescriptor.Columns.some((c) => c.Name === 'pkt_srcaddr'));
-    assert.deepEqual(
-      input.PartitionKeys,
-      HIVE_PARTITIONS.map((p) => ({ Name: p, Type: 'string' })),
-    );
     assert.equal(input.StorageDescriptor.Location, 's3://lake/flows/AWSLogs/');
-    const p = input.Parameters;
-    assert.equal(p['projection.enabled'], 'true');
-    assert.equal(p['projection.year.range'].split(',')[0], '2015');
-    assert.equal(p['projection.aws-account-id.type'], 'enum');
-    assert.equal(p['projection.aws-account-id.values'], '123456789012');
-    assert.equal(p['projection.aws-region.values'], 'eu-west-1,us-east-1');
+    for (const name of ['vpc_flow_logs_parquet_recent', 'vpc_flow_logs_parquet_compacted']) {
+      const p = tables[name].TableInput.Parameters;
+      assert.equal(p['projection.enabled'], 'true');
+      assert.equal(p['projection.year.range'].split(',')[0], '2015');
+      assert.equal(p['projection.aws-account-id.type'], 'enum');
+      assert.equal(p['projection.aws-account-id.values'], '123456789012');
+      assert.equal(p['projection.aws-region.values'], 'eu-west-1,us-east-1');
+    }
     assert.equal(
-      p['storage.location.template'],
+      input.Parameters['storage.location.template'],
       's3://lake/flows/AWSLogs/aws-account-id=${aws-account-id}/aws-service=${aws-service}/aws-region=${aws-region}/year=${year}/month=${month}/day=${day}/hour=${hour}/',
+    );
+    // The view is the text `flowlake athena-ddl` prints for the same lake.
+    const definition = prestoDefinition(tables.vpc_flow_logs_parquet_flows.TableInput.ViewOriginalText);
+    const ddl = athenaDdlText({
+      location: 's3://lake/flows',
+      to: 'parquet',
+      layout: 'hive',
+      fields: 'v5',
+      database: 'flowlake',
+      accounts: ['123456789012'],
+      regions: ['eu-west-1', 'us-east-1'],
+      queries: true,
+    });
+    assert.ok(
+      ddl.includes(`CREATE OR REPLACE VIEW "flowlake"."vpc_flow_logs_parquet_flows" AS\n${definition.originalSql};`),
     );
     const queries = Object.values(template.findResources('AWS::Athena::NamedQuery')) as Array<{
       Properties: { QueryString: string };
@@ -391,7 +644,48 @@ describe('FlowlakeStack variants (not bundled)', () => {
     for (const q of queries) {
       assert.match(q.Properties.QueryString, /concat\(year, month, day\) >= date_format/);
       assert.doesNotMatch(q.Properties.QueryString, /111122223333/); // the accounts are an enum: nothing to fill in
+      assert.ok(ddl.includes(q.Properties.QueryString), 'the named query is the one athena-ddl prints');
     }
+  });
+
+  it('keeps the mirror layout for CSV and Parquet when asked: one table per output kind, no lake, no compaction', () => {
+    const { stack } = buildStack({ ...noBundling, formats: 'csv,parquet', layout: 'mirror', realTime: 'true' });
+    assert.equal(stack.compactor, undefined);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    const services = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) =>
+        (f as { Properties: { Environment?: { Variables?: Json } } }).Properties.Environment?.Variables
+          ?.POWERTOOLS_SERVICE_NAME,
+    );
+    assert.deepEqual(services.filter(Boolean).sort(), ['flowlake-summary', 'flowlake-worker']);
+    const byName = glueTables(template);
+    assert.deepEqual(Object.keys(byName).sort(), ['vpc_flow_logs_csv', 'vpc_flow_logs_parquet']);
+    const expected = athenaColumns(resolveFormat('v2')).map((c) => ({ Name: c.name, Type: c.type }));
+    const parquet = byName.vpc_flow_logs_parquet.TableInput;
+    assert.deepEqual(parquet.StorageDescriptor.Columns, expected);
+    assert.match(parquet.StorageDescriptor.SerdeInfo.SerializationLibrary, /ParquetHiveSerDe$/);
+    assert.deepEqual(parquet.PartitionKeys ?? [], []);
+    const csv = byName.vpc_flow_logs_csv.TableInput;
+    // CSV holds the ISO text of the time; every other column has the Parquet type; `-` reads as NULL.
+    assert.deepEqual(
+      csv.StorageDescriptor.Columns,
+      expected.map((c) => (c.Name === 'timestamp' ? { ...c, Type: 'string' } : c)),
+    );
+    assert.equal(csv.Parameters['skip.header.line.count'], '1');
+    assert.equal(csv.StorageDescriptor.SerdeInfo.Parameters?.['serialization.null.format'], '-');
+    const definition = JSON.parse(flat(stateMachineOf(template).Properties.DefinitionString));
+    assert.deepEqual(Object.keys(definition.States).sort(), [
+      'AllObjectsConverted',
+      'ConvertObjects',
+      'EveryObjectConverted',
+      'SomeObjectsFailed',
+      'WriteRunReport',
+    ]);
+    for (const q of Object.values(template.findResources('AWS::Athena::NamedQuery')) as Array<{
+      Properties: { QueryString: string };
+    }>)
+      assert.match(q.Properties.QueryString, /SELECT \* FROM "flowlake"\."vpc_flow_logs_parquet"\n/);
   });
 
   it('reads the typed CSV table in the named queries when the stack writes only CSV, data files only', () => {
