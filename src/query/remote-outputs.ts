@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OUTPUT_EXTENSIONS, type OutputKind } from '../encode/types.js';
 import { parseCompactedKey, parseRecentKey } from '../lake/lake-keys.js';
-import { isVisible, readLakeView } from '../lake/visible.js';
+import { isVisible, type LakeView, readLakeView } from '../lake/visible.js';
 import { openStorage } from '../storage/index.js';
 import { keyToSegments, TEMP_PREFIX } from '../storage/key-names.js';
 import { LocalStorage } from '../storage/local.js';
@@ -48,12 +48,12 @@ export async function fetchRemoteOutputs(
 ): Promise<RemoteOutputs | undefined> {
   const remote = await openStorage(url, options);
   try {
-    const listing = await listOutputs(remote);
-    if (!listing) return undefined;
+    const found = await listConsistently(remote);
+    if (!found) return undefined;
+    const { listing, view } = found;
     const fileKind = KINDS.map(([kind]) => kind).find((kind) => listing.byKind.has(kind));
     if (!fileKind) return undefined;
     const all = listing.byKind.get(fileKind) ?? [];
-    const view = listing.bookkeeping ? await readLakeView(remote, new Set(all.map((o) => o.key))) : undefined;
     const visible = view ? all.filter((o) => isVisible(view, o.key)) : all;
     const wanted = visible.filter((o) => inWindow(o.key, options.since, options.until));
     const copy = await openCopy(url, options);
@@ -68,6 +68,33 @@ export async function fetchRemoteOutputs(
   } finally {
     await remote.close?.();
   }
+}
+
+/** A compaction that publishes while the prefix is listed: list again (a publish is rare and quick). */
+const LIST_ATTEMPTS = 5;
+
+/**
+ * The listing, with the lake's state unchanged from before it to after it: a day published in between could
+ * otherwise be judged by its new state against a listing that lacks the new files.
+ */
+async function listConsistently(remote: Storage): Promise<{ listing: Listing; view?: LakeView } | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await stateStamp(remote);
+    const listing = await listOutputs(remote);
+    if (!listing) return undefined;
+    if (!listing.bookkeeping) return { listing };
+    const keys = new Set([...listing.byKind.values()].flat().map((o) => o.key));
+    const view = await readLakeView(remote, keys);
+    // The state the view read lies between the two stamps: equal stamps, and it is the listing's.
+    if (attempt === LIST_ATTEMPTS || (await stateStamp(remote)) === before) return { listing, view };
+  }
+}
+
+/** The versions of the state objects (one listing request for a small lake). */
+async function stateStamp(remote: Storage): Promise<string> {
+  const parts: string[] = [];
+  for await (const info of remote.list({ prefixes: [STATE_FOLDER] })) parts.push(`${info.key} ${info.etag}`);
+  return parts.join('\n');
 }
 
 interface Listing {
