@@ -1,0 +1,338 @@
+import type { FieldType } from '../formats/fields.js';
+import type { FlowFormat } from '../formats/format.js';
+import { typeToken } from '../formats/values.js';
+
+/**
+ * One VPC flow-log record as an OCSF 1.1.0 Network Activity event (class 4001), mapped field by field the way
+ * Amazon Security Lake's native VPC flow source (source version 2) maps it. The table, with the rules for `-`,
+ * is docs/ocsf.md; the column layout is schema.ts.
+ *
+ * Timestamps are epoch milliseconds here (`time` and the `*_dt` columns alike, as Parquet stores them);
+ * `toOcsfJson` gives the JSON form, where `*_dt` are RFC 3339 strings.
+ */
+export interface OcsfEndpoint {
+  port: number | null;
+  svc_name: string | null;
+  ip: string | null;
+  intermediate_ips: string[] | null;
+  interface_uid: string | null;
+  vpc_uid: string | null;
+  instance_uid: string | null;
+  subnet_uid: string | null;
+}
+
+export interface OcsfRecord {
+  metadata: {
+    product: { version: string; name: string; feature: { name: string }; vendor_name: string };
+    profiles: string[];
+    version: string;
+  };
+  cloud: { account: { uid: string | null } | null; region: string | null; zone: string | null; provider: string };
+  src_endpoint: OcsfEndpoint;
+  dst_endpoint: OcsfEndpoint;
+  connection_info: {
+    protocol_num: number | null;
+    tcp_flags: number | null;
+    protocol_ver: string | null;
+    boundary_id: number | null;
+    boundary: string | null;
+    direction_id: number;
+    direction: string | null;
+  };
+  traffic: { packets: number | null; bytes: number | null } | null;
+  time: number;
+  time_dt: number;
+  start_time_dt: number;
+  end_time_dt: number | null;
+  status_code: string | null;
+  severity_id: number;
+  severity: string;
+  class_name: string;
+  class_uid: number;
+  category_name: string;
+  category_uid: number;
+  activity_name: string;
+  activity_id: number;
+  action: string | null;
+  action_id: number;
+  disposition: string | null;
+  type_uid: number;
+  type_name: string;
+  unmapped: Record<string, string> | null;
+  observables: null;
+}
+
+export const OCSF_VERSION = '1.1.0';
+export const OCSF_PROFILES: readonly string[] = ['cloud', 'security_control', 'datetime'];
+const CLASS_UID = 4001;
+const CLASS_NAME = 'Network Activity';
+
+/** `action` → activity, action and disposition, as the native source writes them. */
+const ACTIONS: Readonly<Record<string, { activity: [number, string]; action: [number, string]; disposition: string }>> =
+  {
+    ACCEPT: { activity: [6, 'Traffic'], action: [1, 'Allowed'], disposition: 'Allowed' },
+    REJECT: { activity: [5, 'Refuse'], action: [2, 'Denied'], disposition: 'Blocked' },
+    '-': { activity: [0, 'Unknown'], action: [99, '-'], disposition: '-' },
+  };
+
+/** `traffic-path` 1–8 → boundary_id 4–11 and its OCSF caption. */
+const BOUNDARIES: readonly string[] = [
+  'Same VPC',
+  'Internet/VPC Gateway',
+  'Virtual Private Gateway',
+  'Intra-region VPC',
+  'Inter-region VPC',
+  'Local Gateway',
+  'Gateway VPC',
+  'Internet Gateway',
+];
+
+/** The flow-log fields that have an OCSF attribute; every other field goes to `unmapped`. */
+export const MAPPED_FIELDS: ReadonlySet<string> = new Set([
+  'version',
+  'account-id',
+  'interface-id',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'action',
+  'log-status',
+  'vpc-id',
+  'subnet-id',
+  'instance-id',
+  'tcp-flags',
+  'type',
+  'pkt-srcaddr',
+  'pkt-dstaddr',
+  'region',
+  'az-id',
+  'pkt-src-aws-service',
+  'pkt-dst-aws-service',
+  'flow-direction',
+  'traffic-path',
+]);
+
+/** Why a record cannot become an OCSF event (it is rejected, kept in the rejects file with this reason). */
+export type OcsfRejectReason = string;
+
+export interface OcsfMapOptions {
+  /** The region of formats without `region` (and of records whose `region` is `-`). */
+  readonly flowRegion?: string;
+}
+
+/** A format's field positions, looked up once per format. */
+export interface OcsfPlan {
+  readonly format: FlowFormat;
+  readonly flowRegion: string | undefined;
+  /** Field name → position in the line. */
+  readonly at: ReadonlyMap<string, number>;
+  /** [position, unmapped key] of every field without an OCSF attribute. */
+  readonly unmapped: readonly (readonly [number, string])[];
+  /** metadata.product.version when the format has no `version` field: the newest version among its fields. */
+  readonly impliedVersion: string;
+}
+
+export function planOcsf(format: FlowFormat, options: OcsfMapOptions = {}): OcsfPlan {
+  const at = new Map<string, number>();
+  const unmapped: [number, string][] = [];
+  let newest = 2;
+  format.fields.forEach((f, i) => {
+    at.set(f.name, i);
+    if (!MAPPED_FIELDS.has(f.name)) unmapped.push([i, f.column]);
+    if (f.version > newest) newest = f.version;
+  });
+  return { format, flowRegion: options.flowRegion, at, unmapped, impliedVersion: String(newest) };
+}
+
+/** The fields a format needs to be placed in Security Lake's partitions (account and day). */
+export function missingOcsfFields(format: FlowFormat): string[] {
+  const names = new Set(format.fields.map((f) => f.name));
+  return ['account-id', 'start'].filter((n) => !names.has(n));
+}
+
+/** A mapped record, or the reason it cannot be one. */
+export type OcsfResult = { readonly record: OcsfRecord; readonly reason?: undefined } | { readonly reason: string };
+
+/** Maps one flow-log line (its values already checked against the format's field count). */
+export function mapFlowLine(plan: OcsfPlan, line: string): OcsfResult {
+  const values = line.split(' ');
+  const text = (name: string): string | null => {
+    const i = plan.at.get(name);
+    return i === undefined ? null : values[i];
+  };
+  const number = (name: string, type: FieldType): number | null => {
+    const i = plan.at.get(name);
+    return i === undefined ? null : (typeToken(values[i], type) as number | null);
+  };
+  const start = number('start', 'int64');
+  if (start === null) {
+    return { reason: plan.at.has('start') ? 'ocsf: start is not a time' : 'ocsf: the format has no start' };
+  }
+  const end = number('end', 'int64');
+  if (plan.at.has('end') && end === null) return { reason: 'ocsf: end is not a time' };
+
+  const direction = text('flow-direction');
+  const ingress = direction === 'ingress';
+  const src = endpoint(text('srcaddr'), text('pkt-srcaddr'), number('srcport', 'int32'), text('pkt-src-aws-service'));
+  const dst = endpoint(text('dstaddr'), text('pkt-dstaddr'), number('dstport', 'int32'), text('pkt-dst-aws-service'));
+  // The interface's own ids go on the endpoint that is the interface: the destination of ingress traffic,
+  // otherwise (egress, `-`, no flow-direction field) the source.
+  const local = ingress ? dst : src;
+  local.interface_uid = text('interface-id');
+  local.vpc_uid = text('vpc-id');
+  local.instance_uid = text('instance-id');
+  local.subnet_uid = text('subnet-id');
+
+  const actionText = text('action');
+  const action =
+    actionText === null
+      ? { activity: [0, 'Unknown'] as [number, string], action: [0, 'Unknown'] as [number, string], disposition: null }
+      : (ACTIONS[actionText] ?? {
+          activity: [99, 'Other'] as [number, string],
+          action: [99, actionText] as [number, string],
+          disposition: actionText,
+        });
+
+  const packets = number('packets', 'int64');
+  const bytes = number('bytes', 'int64');
+  let unmapped: Record<string, string> | null = null;
+  if (plan.unmapped.length > 0) {
+    unmapped = {};
+    for (const [i, key] of plan.unmapped) unmapped[key] = values[i];
+  }
+  const regionText = text('region');
+  const account = text('account-id');
+
+  const record: OcsfRecord = {
+    metadata: {
+      product: {
+        version: text('version') ?? plan.impliedVersion,
+        name: 'Amazon VPC',
+        feature: { name: 'Flowlogs' },
+        vendor_name: 'AWS',
+      },
+      profiles: [...OCSF_PROFILES],
+      version: OCSF_VERSION,
+    },
+    cloud: {
+      account: account === null ? null : { uid: account },
+      region: regionText ?? plan.flowRegion ?? null,
+      zone: text('az-id'),
+      provider: 'AWS',
+    },
+    src_endpoint: src,
+    dst_endpoint: dst,
+    connection_info: {
+      protocol_num: number('protocol', 'int32'),
+      tcp_flags: number('tcp-flags', 'int32'),
+      protocol_ver: text('type'),
+      ...boundary(plan.at.has('traffic-path'), text('traffic-path')),
+      ...directionOf(direction),
+    },
+    traffic: packets === null && bytes === null ? null : { packets, bytes },
+    time: start * 1000,
+    time_dt: start * 1000,
+    start_time_dt: start * 1000,
+    end_time_dt: end === null ? null : end * 1000,
+    status_code: text('log-status'),
+    severity_id: 1,
+    severity: 'Informational',
+    class_name: CLASS_NAME,
+    class_uid: CLASS_UID,
+    category_name: 'Network Activity',
+    category_uid: 4,
+    activity_name: action.activity[1],
+    activity_id: action.activity[0],
+    action: action.action[1],
+    action_id: action.action[0],
+    disposition: action.disposition,
+    type_uid: CLASS_UID * 100 + action.activity[0],
+    type_name: `${CLASS_NAME}: ${action.activity[0] === 99 ? 'Other' : action.activity[1]}`,
+    unmapped,
+    observables: null,
+  };
+  return { record };
+}
+
+/**
+ * An endpoint's address: the packet's own address when the format has it and it differs from the interface's
+ * (NAT, a load balancer), with the interface's address as the intermediate one; otherwise the interface's.
+ */
+function endpoint(addr: string | null, pktAddr: string | null, port: number | null, service: string | null) {
+  const natted = pktAddr !== null && addr !== null && pktAddr !== addr;
+  const e: OcsfEndpoint = {
+    port,
+    svc_name: service,
+    ip: natted ? pktAddr : (addr ?? pktAddr),
+    intermediate_ips: natted ? [addr] : null,
+    interface_uid: null,
+    vpc_uid: null,
+    instance_uid: null,
+    subnet_uid: null,
+  };
+  return e;
+}
+
+function boundary(present: boolean, path: string | null): { boundary_id: number | null; boundary: string | null } {
+  if (!present || path === null) return { boundary_id: null, boundary: null };
+  const n = typeToken(path, 'int32');
+  if (typeof n === 'number' && n >= 1 && n <= BOUNDARIES.length)
+    return { boundary_id: n + 3, boundary: BOUNDARIES[n - 1] };
+  return { boundary_id: 99, boundary: path };
+}
+
+function directionOf(direction: string | null): { direction_id: number; direction: string | null } {
+  if (direction === 'ingress') return { direction_id: 1, direction: 'Inbound' };
+  if (direction === 'egress') return { direction_id: 2, direction: 'Outbound' };
+  if (direction === null) return { direction_id: 0, direction: 'Unknown' };
+  return { direction_id: 99, direction };
+}
+
+/** The Security Lake partition of a record: region, account (`external` for `unknown` / `-`) and UTC day. */
+export interface OcsfPartition {
+  readonly region: string;
+  readonly accountId: string;
+  readonly eventDay: string;
+}
+
+/** Account ids Security Lake cannot place under an AWS account: their records go under `accountId=external`. */
+export function isExternalAccount(account: string | null): boolean {
+  return account === null || account === '-' || account === 'unknown' || !/^\d{12}$/.test(account);
+}
+
+export function partitionOf(record: OcsfRecord, flowRegion?: string): OcsfPartition | { reason: string } {
+  const own = record.cloud.region;
+  const region = own === null || own === '-' ? flowRegion : own;
+  if (region === undefined) return { reason: 'ocsf: no region (the record has none and no --flow-region)' };
+  const account = record.cloud.account?.uid ?? null;
+  const day = new Date(record.time).toISOString();
+  return {
+    region,
+    accountId: isExternalAccount(account) ? 'external' : (account as string),
+    eventDay: `${day.slice(0, 4)}${day.slice(5, 7)}${day.slice(8, 10)}`,
+  };
+}
+
+/** The JSON form of a record (what the OCSF schema describes): `*_dt` as RFC 3339 strings, nulls left out. */
+export function toOcsfJson(record: OcsfRecord): Record<string, unknown> {
+  const out = prune(record) as Record<string, unknown>;
+  for (const key of ['time_dt', 'start_time_dt', 'end_time_dt'] as const) {
+    const ms = record[key];
+    if (ms !== null) out[key] = new Date(ms).toISOString();
+  }
+  return out;
+}
+
+function prune(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(prune);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = prune(v);
+  return out;
+}
