@@ -82,7 +82,12 @@ export class ParquetWriter {
       uncompressedTotal += uncompressed;
       const dataPageOffset = chunk.hasDictionary ? start + chunk.pages[0].compressedSize : start;
       chunks.push(
-        columnChunk(column.spec, chunk, rows, this.compression, { start, dataPageOffset, compressed, uncompressed }),
+        columnChunk(physicalType(column.spec.kind), [column.spec.name], chunk, rows, this.compression, {
+          start,
+          dataPageOffset,
+          compressed,
+          uncompressed,
+        }),
       );
       column.reset();
     }
@@ -136,17 +141,19 @@ function pageStats(type: number, encoding: number, count: number): ThriftStruct 
   ];
 }
 
-interface ChunkPlacement {
+export interface ChunkPlacement {
   readonly start: number;
   readonly dataPageOffset: number;
   readonly compressed: number;
   readonly uncompressed: number;
 }
 
-function columnChunk(
-  spec: ColumnSpec,
+/** The footer's ColumnChunk of one leaf: `values` counts its level entries (rows, for a flat column). */
+export function columnChunk(
+  physical: number,
+  path: readonly string[],
   chunk: EncodedChunk,
-  rows: number,
+  values: number,
   compression: CompressionName,
   at: ChunkPlacement,
 ): ThriftStruct {
@@ -156,11 +163,11 @@ function columnChunk(
     [6, chunk.min && { binary: chunk.min }],
   ];
   const metaData: ThriftStruct = [
-    [1, { i32: physicalType(spec.kind) }],
+    [1, { i32: physical }],
     [2, { list: { i32: chunk.encodings } }],
-    [3, { list: { binary: [spec.name] } }],
+    [3, { list: { binary: [...path] } }],
     [4, { i32: CODEC_IDS[compression] }],
-    [5, { i64: rows }],
+    [5, { i64: values }],
     [6, { i64: at.uncompressed }],
     [7, { i64: at.compressed }],
     [9, { i64: at.dataPageOffset }],
