@@ -3,12 +3,14 @@ import type { EventBatch } from '../decode/types.js';
 import type { FlowFormat } from '../formats/format.js';
 import type { CompressionName } from './parquet/codecs.js';
 
-export type OutputKind = 'csv' | 'parquet' | 'jsonl';
+/** `ocsf`: OCSF 1.1.0 Network Activity Parquet for Amazon Security Lake (docs/ocsf.md). */
+export type OutputKind = 'csv' | 'parquet' | 'jsonl' | 'ocsf';
 
 export const OUTPUT_EXTENSIONS: Readonly<Record<OutputKind, string>> = {
   csv: '.csv.gz',
   parquet: '.parquet',
   jsonl: '.jsonl.gz',
+  ocsf: '.parquet',
 };
 
 /**
@@ -27,6 +29,8 @@ export interface EncoderOptions {
   readonly out: Writable;
   /** Parquet's page codec (other kinds are gzip streams). */
   readonly compression?: CompressionName;
+  /** OCSF: the region of records without one (`--flow-region`). */
+  readonly flowRegion?: string;
 }
 
 export type EncoderFactory = (options: EncoderOptions) => Encoder;

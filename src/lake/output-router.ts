@@ -2,13 +2,15 @@ import type { EventBatch } from '../decode/types.js';
 import { createEncoder } from '../encode/index.js';
 import { type Encoder, OUTPUT_EXTENSIONS, type OutputKind } from '../encode/types.js';
 import { type HivePartition, HivePartitioner } from '../layout/hive.js';
+import { OcsfPartitioner } from '../layout/ocsf.js';
 import type { AtomicWrite, Storage, WriteOptions } from '../storage/types.js';
-import type { ConvertOptions } from './options.js';
+import { type ConvertOptions, isLakeLayout } from './options.js';
 
 const CONTENT_TYPES: Record<OutputKind, string> = {
   csv: 'text/csv',
   parquet: 'application/vnd.apache.parquet',
   jsonl: 'application/x-ndjson',
+  ocsf: 'application/vnd.apache.parquet',
 };
 
 /** What names an output file: its partition (hive layout), its format group, its extension and its serial. */
@@ -62,6 +64,11 @@ export interface RouterLimits {
 }
 
 export const DEFAULT_MAX_OPEN_GROUPS = 16;
+/**
+ * OCSF files hold their rows until they are finished (to sort them by time): fewer open at once bounds that
+ * memory. Eight covers the days a time-ordered stash has in flight (a day and the next for a few accounts).
+ */
+export const OCSF_MAX_OPEN_GROUPS = 8;
 
 /**
  * Sends each batch to the outputs it belongs to: one file per output kind, per format group and (hive layout)
@@ -74,7 +81,7 @@ export class OutputRouter {
   /** Files whose encoders have finished, waiting for commit (groups closed early, and everything at finishAll). */
   private readonly closed: ClosedOutput[] = [];
   private readonly serials = new Map<string, number>();
-  private readonly partitioners = new Map<string, HivePartitioner>();
+  private readonly partitioners = new Map<string, { partitionOfLine(line: string, eventMs: number): HivePartition }>();
   /** Encoders of groups closed early, finishing into their temp files. */
   private readonly finishing: Promise<void>[] = [];
   private readonly maxOpenGroups: number;
@@ -82,18 +89,19 @@ export class OutputRouter {
 
   constructor(
     private readonly dest: Storage,
-    private readonly options: Pick<ConvertOptions, 'to' | 'layout' | 'region' | 'compression'>,
+    private readonly options: Pick<ConvertOptions, 'to' | 'layout' | 'region' | 'compression' | 'flowRegion'>,
     private readonly namer: OutputNamer,
     private readonly writeOptions: WriteOptions = {},
     limits: RouterLimits = {},
   ) {
-    this.maxOpenGroups = Math.max(1, limits.maxOpenGroups ?? DEFAULT_MAX_OPEN_GROUPS);
+    const byDefault = options.layout === 'ocsf' ? OCSF_MAX_OPEN_GROUPS : DEFAULT_MAX_OPEN_GROUPS;
+    this.maxOpenGroups = Math.max(1, limits.maxOpenGroups ?? byDefault);
   }
 
   /** Writes a batch; the keys of the files its rows went to are added to `touched`. */
   async write(batch: EventBatch, touched?: Set<string>): Promise<void> {
     if (batch.lines.length === 0) return;
-    if (this.options.layout === 'hive') {
+    if (isLakeLayout(this.options.layout)) {
       for (const [partition, part] of this.splitByPartition(batch)) {
         await this.writeTo(this.groupFor(batch, partition), part, touched);
       }
@@ -168,6 +176,7 @@ export class OutputRouter {
       format: batch.format,
       out: write.stream,
       compression: this.options.compression,
+      flowRegion: this.options.flowRegion,
     });
     return { file, encoder };
   }
@@ -175,7 +184,10 @@ export class OutputRouter {
   private splitByPartition(batch: EventBatch): Map<HivePartition, EventBatch> {
     let partitioner = this.partitioners.get(batch.formatKey);
     if (!partitioner) {
-      partitioner = new HivePartitioner(batch.format, this.options.region ?? process.env.AWS_REGION ?? 'unknown');
+      partitioner =
+        this.options.layout === 'ocsf'
+          ? new OcsfPartitioner(batch.format, this.options.flowRegion)
+          : new HivePartitioner(batch.format, this.options.region ?? process.env.AWS_REGION ?? 'unknown');
       this.partitioners.set(batch.formatKey, partitioner);
     }
     const groups = new Map<HivePartition, { timestamps: number[]; lines: string[] }>();

@@ -347,7 +347,10 @@ export class NestedParquetWriter {
   }
 }
 
-/** Where each page's entries start: at most MAX_PAGE_ROWS rows a page, cut only where a row starts. */
+/**
+ * Where each page's entries start: a page ends after MAX_PAGE_ROWS rows, or before its values (`valueBytes`
+ * of entries [from, to), which must take constant time) would pass PAGE_VALUE_BYTES, and only where a row starts.
+ */
 function pageStarts(leaf: LeafBuffer, valueBytes: (from: number, to: number) => number): number[] {
   const { count, repetition } = leaf;
   const starts = [0];
@@ -356,7 +359,7 @@ function pageStarts(leaf: LeafBuffer, valueBytes: (from: number, to: number) => 
   for (let i = 0; i < count; i++) {
     const rowStart = !repetition || repetition[i] === 0;
     if (!rowStart) continue;
-    if (rows === MAX_PAGE_ROWS || (rows > 0 && i - from > 4096 && valueBytes(from, i) > MAX_PAGE_BYTES)) {
+    if (rows > 0 && (rows === MAX_PAGE_ROWS || valueBytes(from, i) > PAGE_VALUE_BYTES)) {
       starts.push(i);
       from = i;
       rows = 0;
@@ -365,6 +368,9 @@ function pageStarts(leaf: LeafBuffer, valueBytes: (from: number, to: number) => 
   }
   return starts;
 }
+
+/** Values a page holds at most, leaving room for its levels within MAX_PAGE_BYTES. */
+const PAGE_VALUE_BYTES = MAX_PAGE_BYTES - 65_536;
 
 function encodeLeaf(leaf: LeafBuffer, compression: CompressionName): EncodedChunk {
   const { column, count, definition } = leaf;
@@ -488,13 +494,12 @@ function encodeStrings(
   const dictBytes = dict.written();
   const useDictionary = n > 0 && dictionaryWins(dictBytes.length, m, n, plainBytes);
   if (useDictionary) pages.push(dictionaryPage(dictBytes, n, compression));
+  // Cumulative plain size of the values, so that a page's size is one subtraction.
+  const plainAt = new Float64Array(m + 1);
+  for (let j = 0; j < m; j++) plainAt[j + 1] = plainAt[j] + 4 + encoded[indices[j]].length;
   const starts = useDictionary
-    ? pageStarts(leaf, () => 0)
-    : pageStarts(leaf, (from, to) => {
-        let bytes = 0;
-        for (let j = valueAt[from]; j < valueAt[to]; j++) bytes += 4 + encoded[indices[j]].length;
-        return bytes;
-      });
+    ? pageStarts(leaf, (from, to) => (valueAt[to] - valueAt[from]) * 3)
+    : pageStarts(leaf, (from, to) => plainAt[valueAt[to]] - plainAt[valueAt[from]]);
   for (let p = 0; p < starts.length; p++) {
     const from = starts[p];
     const to = p + 1 < starts.length ? starts[p + 1] : leaf.count;
