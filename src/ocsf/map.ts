@@ -68,12 +68,16 @@ const CLASS_UID = 4001;
 const CLASS_NAME = 'Network Activity';
 
 /** `action` → activity, action and disposition, as the native source writes them. */
-const ACTIONS: Readonly<Record<string, { activity: [number, string]; action: [number, string]; disposition: string }>> =
-  {
-    ACCEPT: { activity: [6, 'Traffic'], action: [1, 'Allowed'], disposition: 'Allowed' },
-    REJECT: { activity: [5, 'Refuse'], action: [2, 'Denied'], disposition: 'Blocked' },
-    '-': { activity: [0, 'Unknown'], action: [99, '-'], disposition: '-' },
-  };
+const ACTIONS: Readonly<Record<string, ActionMapping>> = {
+  ACCEPT: {
+    activity: [6, 'Traffic'],
+    action: [1, 'Allowed'],
+    disposition: 'Allowed',
+    typeName: `${CLASS_NAME}: Traffic`,
+  },
+  REJECT: { activity: [5, 'Refuse'], action: [2, 'Denied'], disposition: 'Blocked', typeName: `${CLASS_NAME}: Refuse` },
+  '-': { activity: [0, 'Unknown'], action: [99, '-'], disposition: '-', typeName: `${CLASS_NAME}: Unknown` },
+};
 
 /** `traffic-path` 1–8 → boundary_id 4–11 and its OCSF caption. */
 const BOUNDARIES: readonly string[] = [
@@ -136,7 +140,38 @@ export interface OcsfPlan {
   readonly unmapped: readonly (readonly [number, string])[];
   /** metadata.product.version when the format has no `version` field: the newest version among its fields. */
   readonly impliedVersion: string;
+  /** The position of every mapped field, -1 when the format has none (looked up once, not per line). */
+  readonly i: Readonly<Record<MappedField, number>>;
 }
+
+type MappedField =
+  | 'version'
+  | 'account-id'
+  | 'interface-id'
+  | 'srcaddr'
+  | 'dstaddr'
+  | 'srcport'
+  | 'dstport'
+  | 'protocol'
+  | 'packets'
+  | 'bytes'
+  | 'start'
+  | 'end'
+  | 'action'
+  | 'log-status'
+  | 'vpc-id'
+  | 'subnet-id'
+  | 'instance-id'
+  | 'tcp-flags'
+  | 'type'
+  | 'pkt-srcaddr'
+  | 'pkt-dstaddr'
+  | 'region'
+  | 'az-id'
+  | 'pkt-src-aws-service'
+  | 'pkt-dst-aws-service'
+  | 'flow-direction'
+  | 'traffic-path';
 
 export function planOcsf(format: FlowFormat, options: OcsfMapOptions = {}): OcsfPlan {
   const at = new Map<string, number>();
@@ -147,7 +182,9 @@ export function planOcsf(format: FlowFormat, options: OcsfMapOptions = {}): Ocsf
     if (!MAPPED_FIELDS.has(f.name)) unmapped.push([i, f.column]);
     if (f.version > newest) newest = f.version;
   });
-  return { format, flowRegion: options.flowRegion, at, unmapped, impliedVersion: String(newest) };
+  const i = {} as Record<MappedField, number>;
+  for (const name of MAPPED_FIELDS) i[name as MappedField] = at.get(name) ?? -1;
+  return { format, flowRegion: options.flowRegion, at, unmapped, impliedVersion: String(newest), i };
 }
 
 /** The fields a format needs to be placed in Security Lake's partitions (account and day). */
@@ -161,58 +198,53 @@ export type OcsfResult = { readonly record: OcsfRecord; readonly reason?: undefi
 
 /** Maps one flow-log line (its values already checked against the format's field count). */
 export function mapFlowLine(plan: OcsfPlan, line: string): OcsfResult {
-  const values = line.split(' ');
-  const text = (name: string): string | null => {
-    const i = plan.at.get(name);
-    return i === undefined ? null : values[i];
-  };
-  const number = (name: string, type: FieldType): number | null => {
-    const i = plan.at.get(name);
-    return i === undefined ? null : (typeToken(values[i], type) as number | null);
-  };
-  const start = number('start', 'int64');
+  const v = line.split(' ');
+  const i = plan.i;
+  const start = num(v, i.start, 'int64');
   if (start === null) {
-    return { reason: plan.at.has('start') ? 'ocsf: start is not a time' : 'ocsf: the format has no start' };
+    return { reason: i.start >= 0 ? 'ocsf: start is not a time' : 'ocsf: the format has no start' };
   }
-  const end = number('end', 'int64');
-  if (plan.at.has('end') && end === null) return { reason: 'ocsf: end is not a time' };
+  const end = num(v, i.end, 'int64');
+  if (i.end >= 0 && end === null) return { reason: 'ocsf: end is not a time' };
 
-  const direction = text('flow-direction');
-  const ingress = direction === 'ingress';
-  const src = endpoint(text('srcaddr'), text('pkt-srcaddr'), number('srcport', 'int32'), text('pkt-src-aws-service'));
-  const dst = endpoint(text('dstaddr'), text('pkt-dstaddr'), number('dstport', 'int32'), text('pkt-dst-aws-service'));
+  const direction = str(v, i['flow-direction']);
+  const src = endpoint(
+    str(v, i.srcaddr),
+    str(v, i['pkt-srcaddr']),
+    num(v, i.srcport, 'int32'),
+    str(v, i['pkt-src-aws-service']),
+  );
+  const dst = endpoint(
+    str(v, i.dstaddr),
+    str(v, i['pkt-dstaddr']),
+    num(v, i.dstport, 'int32'),
+    str(v, i['pkt-dst-aws-service']),
+  );
   // The interface's own ids go on the endpoint that is the interface: the destination of ingress traffic,
   // otherwise (egress, `-`, no flow-direction field) the source.
-  const local = ingress ? dst : src;
-  local.interface_uid = text('interface-id');
-  local.vpc_uid = text('vpc-id');
-  local.instance_uid = text('instance-id');
-  local.subnet_uid = text('subnet-id');
+  const local = direction === 'ingress' ? dst : src;
+  local.interface_uid = str(v, i['interface-id']);
+  local.vpc_uid = str(v, i['vpc-id']);
+  local.instance_uid = str(v, i['instance-id']);
+  local.subnet_uid = str(v, i['subnet-id']);
 
-  const actionText = text('action');
-  const action =
-    actionText === null
-      ? { activity: [0, 'Unknown'] as [number, string], action: [0, 'Unknown'] as [number, string], disposition: null }
-      : (ACTIONS[actionText] ?? {
-          activity: [99, 'Other'] as [number, string],
-          action: [99, actionText] as [number, string],
-          disposition: actionText,
-        });
+  const actionText = str(v, i.action);
+  const action = actionText === null ? NO_ACTION : (ACTIONS[actionText] ?? otherAction(actionText));
 
-  const packets = number('packets', 'int64');
-  const bytes = number('bytes', 'int64');
+  const packets = num(v, i.packets, 'int64');
+  const bytes = num(v, i.bytes, 'int64');
   let unmapped: Record<string, string> | null = null;
   if (plan.unmapped.length > 0) {
     unmapped = {};
-    for (const [i, key] of plan.unmapped) unmapped[key] = values[i];
+    for (const [at, key] of plan.unmapped) unmapped[key] = v[at];
   }
-  const regionText = text('region');
-  const account = text('account-id');
+  const account = str(v, i['account-id']);
+  const path = str(v, i['traffic-path']);
 
   const record: OcsfRecord = {
     metadata: {
       product: {
-        version: text('version') ?? plan.impliedVersion,
+        version: str(v, i.version) ?? plan.impliedVersion,
         name: 'Amazon VPC',
         feature: { name: 'Flowlogs' },
         vendor_name: 'AWS',
@@ -222,25 +254,27 @@ export function mapFlowLine(plan: OcsfPlan, line: string): OcsfResult {
     },
     cloud: {
       account: account === null ? null : { uid: account },
-      region: regionText ?? plan.flowRegion ?? null,
-      zone: text('az-id'),
+      region: str(v, i.region) ?? plan.flowRegion ?? null,
+      zone: str(v, i['az-id']),
       provider: 'AWS',
     },
     src_endpoint: src,
     dst_endpoint: dst,
     connection_info: {
-      protocol_num: number('protocol', 'int32'),
-      tcp_flags: number('tcp-flags', 'int32'),
-      protocol_ver: text('type'),
-      ...boundary(plan.at.has('traffic-path'), text('traffic-path')),
-      ...directionOf(direction),
+      protocol_num: num(v, i.protocol, 'int32'),
+      tcp_flags: num(v, i['tcp-flags'], 'int32'),
+      protocol_ver: str(v, i.type),
+      boundary_id: path === null ? null : boundaryId(path),
+      boundary: path === null ? null : boundaryCaption(path),
+      direction_id: directionId(direction),
+      direction: direction === null ? 'Unknown' : (DIRECTIONS[direction] ?? direction),
     },
     traffic: packets === null && bytes === null ? null : { packets, bytes },
     time: start * 1000,
     time_dt: start * 1000,
     start_time_dt: start * 1000,
     end_time_dt: end === null ? null : end * 1000,
-    status_code: text('log-status'),
+    status_code: str(v, i['log-status']),
     severity_id: 1,
     severity: 'Informational',
     class_name: CLASS_NAME,
@@ -253,11 +287,55 @@ export function mapFlowLine(plan: OcsfPlan, line: string): OcsfResult {
     action_id: action.action[0],
     disposition: action.disposition,
     type_uid: CLASS_UID * 100 + action.activity[0],
-    type_name: `${CLASS_NAME}: ${action.activity[0] === 99 ? 'Other' : action.activity[1]}`,
+    type_name: action.typeName,
     unmapped,
     observables: null,
   };
   return { record };
+}
+
+function str(values: readonly string[], at: number): string | null {
+  return at < 0 ? null : values[at];
+}
+
+function num(values: readonly string[], at: number, type: FieldType): number | null {
+  return at < 0 ? null : (typeToken(values[at], type) as number | null);
+}
+
+interface ActionMapping {
+  readonly activity: readonly [number, string];
+  readonly action: readonly [number, string];
+  readonly disposition: string | null;
+  readonly typeName: string;
+}
+
+const NO_ACTION: ActionMapping = {
+  activity: [0, 'Unknown'],
+  action: [0, 'Unknown'],
+  disposition: null,
+  typeName: `${CLASS_NAME}: Unknown`,
+};
+
+function otherAction(text: string): ActionMapping {
+  return { activity: [99, 'Other'], action: [99, text], disposition: text, typeName: `${CLASS_NAME}: Other` };
+}
+
+const DIRECTIONS: Readonly<Record<string, string>> = { ingress: 'Inbound', egress: 'Outbound' };
+
+function directionId(direction: string | null): number {
+  if (direction === 'ingress') return 1;
+  if (direction === 'egress') return 2;
+  return direction === null ? 0 : 99;
+}
+
+function boundaryId(path: string): number {
+  const n = typeToken(path, 'int32');
+  return typeof n === 'number' && n >= 1 && n <= BOUNDARIES.length ? n + 3 : 99;
+}
+
+function boundaryCaption(path: string): string {
+  const n = typeToken(path, 'int32');
+  return typeof n === 'number' && n >= 1 && n <= BOUNDARIES.length ? BOUNDARIES[n - 1] : path;
 }
 
 /**
@@ -277,21 +355,6 @@ function endpoint(addr: string | null, pktAddr: string | null, port: number | nu
     subnet_uid: null,
   };
   return e;
-}
-
-function boundary(present: boolean, path: string | null): { boundary_id: number | null; boundary: string | null } {
-  if (!present || path === null) return { boundary_id: null, boundary: null };
-  const n = typeToken(path, 'int32');
-  if (typeof n === 'number' && n >= 1 && n <= BOUNDARIES.length)
-    return { boundary_id: n + 3, boundary: BOUNDARIES[n - 1] };
-  return { boundary_id: 99, boundary: path };
-}
-
-function directionOf(direction: string | null): { direction_id: number; direction: string | null } {
-  if (direction === 'ingress') return { direction_id: 1, direction: 'Inbound' };
-  if (direction === 'egress') return { direction_id: 2, direction: 'Outbound' };
-  if (direction === null) return { direction_id: 0, direction: 'Unknown' };
-  return { direction_id: 99, direction };
 }
 
 /** The Security Lake partition of a record: region, account (`external` for `unknown` / `-`) and UTC day. */

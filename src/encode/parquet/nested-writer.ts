@@ -29,6 +29,8 @@ const MAGIC = new TextEncoder().encode('PAR1');
 const CREATED_BY = 'flowlake';
 /** Values looked at before deciding whether a string column is worth a dictionary. */
 const PROBE_VALUES = 16_384;
+/** Values of a number column looked at before building its dictionary. */
+const NUMBER_SAMPLE = 4096;
 
 /** The level entries and values of one leaf column for the current row group. */
 class LeafBuffer {
@@ -402,7 +404,9 @@ function encodeNumbers(
   const dict = new Map<number, number>();
   const indices = new Int32Array(m);
   const limit = m >> 1;
-  let useDictionary = m > 0;
+  // Mostly distinct values (times, bytes) make no useful dictionary: a sample decides before building one.
+  let useDictionary =
+    m > 0 && (m <= NUMBER_SAMPLE || new Set(values.subarray(0, NUMBER_SAMPLE)).size <= NUMBER_SAMPLE / 2);
   for (let j = 0; j < m; j++) {
     const v = values[j];
     if (v < min) min = v;
