@@ -242,16 +242,7 @@ export function mapFlowLine(plan: OcsfPlan, line: string): OcsfResult {
   const path = str(v, i['traffic-path']);
 
   const record: OcsfRecord = {
-    metadata: {
-      product: {
-        version: str(v, i.version) ?? plan.impliedVersion,
-        name: 'Amazon VPC',
-        feature: { name: 'Flowlogs' },
-        vendor_name: 'AWS',
-      },
-      profiles: [...OCSF_PROFILES],
-      version: OCSF_VERSION,
-    },
+    metadata: metadataFor(str(v, i.version) ?? plan.impliedVersion),
     cloud: {
       account: account === null ? null : { uid: account },
       region: str(v, i.region) ?? plan.flowRegion ?? null,
@@ -292,6 +283,23 @@ export function mapFlowLine(plan: OcsfPlan, line: string): OcsfResult {
     observables: null,
   };
   return { record };
+}
+
+/** One metadata object per product version, shared by the records of that version (they only read it). */
+const METADATA = new Map<string, OcsfRecord['metadata']>();
+
+function metadataFor(version: string): OcsfRecord['metadata'] {
+  let metadata = METADATA.get(version);
+  if (metadata === undefined) {
+    metadata = {
+      product: { version, name: 'Amazon VPC', feature: { name: 'Flowlogs' }, vendor_name: 'AWS' },
+      profiles: [...OCSF_PROFILES],
+      version: OCSF_VERSION,
+    };
+    // A hostile version column could hold many values: the cache keeps the first few hundred.
+    if (METADATA.size < 256) METADATA.set(version, metadata);
+  }
+  return metadata;
 }
 
 function str(values: readonly string[], at: number): string | null {
