@@ -5,7 +5,6 @@ import type { EventBatch } from '../decode/types.js';
 import { nthToken } from '../formats/tokens.js';
 import { mapFlowLine, type OcsfPlan, planOcsf } from '../ocsf/map.js';
 import { OCSF_ROOT_NAME, OCSF_SCHEMA } from '../ocsf/schema.js';
-import { ByteWriter } from './parquet/bytes.js';
 import { type CompressionName, zstdAvailable } from './parquet/codecs.js';
 import { NestedParquetWriter } from './parquet/nested-writer.js';
 import type { Encoder, EncoderFactory, EncoderOptions } from './types.js';
@@ -26,6 +25,9 @@ export const SORT_ROWS = 1 << 21;
 /** Rows per row group: about 10–40 MiB of column buffers, far below the 256 MiB Security Lake allows. */
 export const OCSF_ROW_GROUP_ROWS = 131_072;
 
+/** Bytes of lines per chunk. */
+const LINE_CHUNK = 1 << 20;
+
 /** zstd where the runtime has it (Node ≥ 22.15), else gzip (the native source's codec): never Snappy. */
 export function ocsfCompression(asked: CompressionName | undefined): CompressionName {
   return asked ?? (zstdAvailable() ? 'zstd' : 'gzip');
@@ -39,8 +41,13 @@ export class OcsfEncoder implements Encoder {
   private readonly plan: OcsfPlan;
   private readonly writer: NestedParquetWriter;
   private readonly startIndex: number;
-  private bytes = new ByteWriter(64 * 1024);
-  private ends = new Int32Array(1024);
+  /** The lines' UTF-8 bytes, in chunks of LINE_CHUNK (a line never spans two): no copying as the file grows. */
+  private chunks: Buffer[] = [];
+  private chunkUsed = LINE_CHUNK;
+  /** Per row: its chunk, where it starts there, its length, its start time. */
+  private chunkOf = new Int32Array(1024);
+  private offsets = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
   private starts = new Float64Array(1024);
   private rows = 0;
   private started = false;
@@ -60,19 +67,38 @@ export class OcsfEncoder implements Encoder {
   async write(batch: EventBatch): Promise<void> {
     for (const line of batch.lines) {
       if (this.rows === SORT_ROWS) await this.drain();
-      if (this.rows === this.ends.length) {
-        const ends = new Int32Array(this.rows * 2);
-        ends.set(this.ends);
-        this.ends = ends;
-        const starts = new Float64Array(this.rows * 2);
-        starts.set(this.starts);
-        this.starts = starts;
+      if (this.rows === this.starts.length) this.growRows();
+      // At most 3 bytes per UTF-16 unit: a line that may not fit starts a new chunk (its own, if it is bigger).
+      const room = line.length * 3;
+      if (this.chunkUsed + room > LINE_CHUNK) {
+        this.chunks.push(Buffer.allocUnsafe(Math.max(LINE_CHUNK, room)));
+        this.chunkUsed = 0;
       }
-      this.bytes.utf8(line);
-      this.ends[this.rows] = this.bytes.length;
+      const chunk = this.chunks[this.chunks.length - 1];
+      const length = chunk.write(line, this.chunkUsed, 'utf8');
+      this.chunkOf[this.rows] = this.chunks.length - 1;
+      this.offsets[this.rows] = this.chunkUsed;
+      this.lengths[this.rows] = length;
+      this.chunkUsed += length;
       this.starts[this.rows] = Number(nthToken(line, this.startIndex));
       this.rows++;
     }
+  }
+
+  private growRows(): void {
+    const n = this.rows * 2;
+    const chunkOf = new Int32Array(n);
+    chunkOf.set(this.chunkOf);
+    this.chunkOf = chunkOf;
+    const offsets = new Int32Array(n);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
+    const lengths = new Int32Array(n);
+    lengths.set(this.lengths);
+    this.lengths = lengths;
+    const starts = new Float64Array(n);
+    starts.set(this.starts);
+    this.starts = starts;
   }
 
   async finish(): Promise<void> {
@@ -93,10 +119,10 @@ export class OcsfEncoder implements Encoder {
     const keys = new Float64Array(n);
     for (let i = 0; i < n; i++) keys[i] = this.starts[i] * SORT_ROWS + i;
     keys.sort();
-    const buf = Buffer.from(this.bytes.buf.buffer, this.bytes.buf.byteOffset, this.bytes.length);
     for (let k = 0; k < n; k++) {
       const i = keys[k] % SORT_ROWS;
-      const line = buf.toString('utf8', i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
+      const at = this.offsets[i];
+      const line = this.chunks[this.chunkOf[i]].toString('utf8', at, at + this.lengths[i]);
       const result = mapFlowLine(this.plan, line);
       if (result.reason !== undefined)
         throw new Error(`internal: a line reached the OCSF encoder unchecked (${result.reason})`);
@@ -104,7 +130,8 @@ export class OcsfEncoder implements Encoder {
       if (parts.length > 0) await this.emit(parts);
     }
     this.rows = 0;
-    this.bytes = new ByteWriter(64 * 1024);
+    this.chunks = [];
+    this.chunkUsed = LINE_CHUNK;
   }
 
   private async emit(parts: Uint8Array[]): Promise<void> {

@@ -8,7 +8,8 @@ import { PAGE_DECOMPRESSORS } from '../../src/decode/parquet-input.js';
 import { type CompressionName, zstdAvailable } from '../../src/encode/parquet/codecs.js';
 import { leaf, list, map, type SchemaNode, struct } from '../../src/encode/parquet/nested-schema.js';
 import { NestedParquetWriter } from '../../src/encode/parquet/nested-writer.js';
-import { MAX_PAGE_ROWS } from '../../src/encode/parquet/pages.js';
+import { MAX_PAGE_BYTES, MAX_PAGE_ROWS } from '../../src/encode/parquet/pages.js';
+import { pageSizes } from '../support/parquet-pages.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const dir = tempDir('flowlake-nested-');
@@ -229,6 +230,30 @@ describe('nested Parquet columns (structs, lists, maps: definition and repetitio
         Array.from({ length: i % 4 }, (_, k) => `t${k}`),
       ),
     );
+  });
+
+  it('keeps every data page within 1 MiB uncompressed, levels included, however long the values', async () => {
+    // 3,000 rows of ~1 KiB strings (plain: all distinct) in one leaf and a list: ~3 MiB a column.
+    const rows: Row[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const long = `${i}:`.padEnd(1000, 'x');
+      rows.push({
+        id: i,
+        s: { a: i, b: long, inner: null, ips: [long, long.slice(0, 10)] },
+        tags: null,
+        m: null,
+        objs: null,
+      });
+    }
+    const bytes = write(rows, { compression: 'none' });
+    const sizes = pageSizes(bytes);
+    assert.ok(sizes.length > 6, `${sizes.length} pages`);
+    assert.ok(Math.max(...sizes) <= MAX_PAGE_BYTES, `largest page ${Math.max(...sizes)} bytes`);
+    const path = save(bytes);
+    const [check] = await duck(
+      `SELECT count(*) FILTER (WHERE s.b = rpad(id::VARCHAR || ':', 1000, 'x') AND len(s.ips) = 2) AS ok FROM '${path}'`,
+    );
+    assert.equal(check.ok, '3000');
   });
 
   it('refuses a row without a required value, naming the column', () => {
