@@ -117,7 +117,8 @@ describe('convert --to ocsf', () => {
     }
     const external = await readFile(join(dst, data[3]));
     assert.deepEqual((external[0].cloud as { account: unknown }).account, { uid: 'unknown' });
-    const meta = parquetMetadata(readFileSync(join(dst, data[0])).buffer as ArrayBuffer);
+    const bytes = readFileSync(join(dst, data[0]));
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
     const codec = meta.row_groups[0].columns[0].meta_data?.codec;
     assert.equal(codec, zstdAvailable() ? 'ZSTD' : 'GZIP');
   });
