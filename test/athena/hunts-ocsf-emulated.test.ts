@@ -9,6 +9,7 @@ import { convert } from '../../src/convert/run.js';
 import { HUNTS } from '../../src/hunt/catalog.js';
 import { type FlowsSession, openFlows } from '../../src/query/index.js';
 import { PLANTED, writeIncidentStash } from '../../src/sample/incidents.js';
+import { validateOcsfFiles } from '../support/ocsf-validator.js';
 import { tempDir } from '../support/temp-dir.js';
 import { TRINO_EMULATION, trinoToDuckdb } from './trino-emulation.js';
 import { parseTrino } from './trino-sql.js';
@@ -49,6 +50,12 @@ describe('Athena named queries over an OCSF (Security Lake) table', () => {
     await session?.close();
     con?.closeSync();
     instance?.closeSync();
+  });
+
+  it('reads OCSF files whose every record is valid', async () => {
+    const { records, errors } = await validateOcsfFiles(join(dir, 'ocsf'));
+    assert.ok(records > 1000, `${records} records`);
+    assert.deepEqual(errors, []);
   });
 
   it('prints a view and every hunt, all valid Trino', () => {

@@ -11,7 +11,7 @@ import { resolveFormat } from '../../src/formats/format.js';
 import { OcsfOptionsError } from '../../src/ocsf/options.js';
 import { flowlake } from '../support/cli.js';
 import { dataEnvelope, firehoseObject } from '../support/flow-inputs.js';
-import { validateNetworkActivity } from '../support/ocsf-validator.js';
+import { jsonFormOfRow, validateNetworkActivity } from '../support/ocsf-validator.js';
 import { tempDir } from '../support/temp-dir.js';
 import { lineOf } from './lines.js';
 
@@ -46,17 +46,6 @@ async function readFile(path: string): Promise<Record<string, unknown>[]> {
   const bytes = readFileSync(path);
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
   return (await parquetReadObjects({ file, compressors: PAGE_DECOMPRESSORS })) as Record<string, unknown>[];
-}
-
-/** The JSON form of a record read back (what the OCSF schema describes): dates as RFC 3339, longs as numbers. */
-function jsonForm(row: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(
-    JSON.stringify(row, (_key, v) => {
-      if (typeof v === 'bigint') return Number(v);
-      if (v === null) return undefined;
-      return v;
-    }),
-  );
 }
 
 describe('convert --to ocsf', () => {
@@ -112,7 +101,7 @@ describe('convert --to ocsf', () => {
     );
     for (const f of data) {
       for (const row of await readFile(join(dst, f))) {
-        assert.deepEqual(validateNetworkActivity(jsonForm(row), { allowDashInTypedStrings: true }), [], f);
+        assert.deepEqual(validateNetworkActivity(jsonFormOfRow(row), { allowDashInTypedStrings: true }), [], f);
       }
     }
     const external = await readFile(join(dst, data[3]));

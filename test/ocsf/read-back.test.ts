@@ -8,6 +8,7 @@ import { HUNTS } from '../../src/hunt/catalog.js';
 import { openFlows } from '../../src/query/index.js';
 import type { FlowsSession } from '../../src/query/session.js';
 import { writeIncidentStash } from '../../src/sample/incidents.js';
+import { validateOcsfFiles } from '../support/ocsf-validator.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /** Every row of `flows` but its `timestamp` (OCSF keeps the flow's start there, not the delivery time). */
@@ -32,6 +33,12 @@ describe('OCSF read back as flows', () => {
     await convert(stash, join(dir, 'parquet'), { to: ['parquet'], layout: 'hive', ...formats });
     // The stash's SKIPDATA records carry no region ("-"): --flow-region places them.
     await convert(stash, join(dir, 'ocsf'), { to: ['ocsf'], flowRegion: 'us-east-1', ...formats });
+  });
+
+  it('every record written is a valid OCSF 1.1.0 Network Activity event', async () => {
+    const { records, errors } = await validateOcsfFiles(join(dir, 'ocsf'));
+    assert.ok(records > 1000, `${records} records`);
+    assert.deepEqual(errors, []);
   });
 
   it('stash → OCSF → flows equals stash → Parquet → flows: every row, column and type', async () => {

@@ -117,20 +117,33 @@ function typeChain(type: string): TypeDef[] {
   return chain;
 }
 
+/** Resolved definitions per set of profiles: the schema files are read once per set, not once per event. */
+const resolved = new Map<string, { cls: Definition & { json: Json }; objects: Map<string, Definition> }>();
+
+function definitionsFor(profiles: ReadonlySet<string>) {
+  const key = [...profiles].sort().join(',');
+  let entry = resolved.get(key);
+  if (!entry) {
+    const cls = resolve('events', 'events/network/network_activity.json', profiles);
+    // The schema computes these (category uid × 1000 + class uid, class_uid × 100 + activity_id): checked below,
+    // in place of classification.json's placeholder enums (0 only).
+    for (const computed of ['class_uid', 'category_uid']) {
+      const def = cls.attributes.get(computed);
+      if (def) cls.attributes.set(computed, { ...def, enum: undefined });
+    }
+    entry = { cls, objects: new Map() };
+    resolved.set(key, entry);
+  }
+  return entry;
+}
+
 export function validateNetworkActivity(event: Json, options: ValidationOptions = {}): string[] {
   const errors: string[] = [];
   const metadata = event.metadata as Json | undefined;
   const profiles = new Set(Array.isArray(metadata?.profiles) ? (metadata.profiles as string[]) : []);
-  const cls = resolve('events', 'events/network/network_activity.json', profiles);
-  // The schema computes these (category uid × 1000 + class uid, class_uid × 100 + activity_id): checked below,
-  // in place of classification.json's placeholder enums (0 only).
-  for (const computed of ['class_uid', 'category_uid']) {
-    const def = cls.attributes.get(computed);
-    if (def) cls.attributes.set(computed, { ...def, enum: undefined });
-  }
+  const { cls, objects } = definitionsFor(profiles);
   const category = categories[cls.json.category as string];
   const classUid = category.uid * 1000 + (cls.json.uid as number);
-  const objects = new Map<string, Definition>();
   const objectDef = (name: string): Definition => {
     let def = objects.get(name);
     if (!def) {
@@ -258,4 +271,53 @@ export function validateNetworkActivity(event: Json, options: ValidationOptions 
     errors.push(`type_uid: ${event.type_uid} is not class_uid × 100 + activity_id`);
   }
   return errors;
+}
+
+/** The JSON form of a record read back from Parquet (hyparquet): longs as numbers, dates as RFC 3339, no nulls. */
+export function jsonFormOfRow(row: Record<string, unknown>): Json {
+  return JSON.parse(
+    JSON.stringify(row, (_key, v) => {
+      if (typeof v === 'bigint') return Number(v);
+      if (v === null) return undefined;
+      return v;
+    }),
+  ) as Json;
+}
+
+/**
+ * Every record of every OCSF file under `dir` (its `region=` folders), checked against the class; returns
+ * how many were checked and the first errors found.
+ */
+export async function validateOcsfFiles(dir: string): Promise<{ records: number; errors: string[] }> {
+  const { parquetReadObjects } = await import('hyparquet');
+  const { PAGE_DECOMPRESSORS } = await import('../../src/decode/parquet-input.js');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== '_flowlake') walk(path);
+      } else if (e.name.endsWith('.parquet')) files.push(path);
+    }
+  };
+  walk(dir);
+  let records = 0;
+  const errors: string[] = [];
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    const rows = await parquetReadObjects({
+      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+      compressors: PAGE_DECOMPRESSORS,
+    });
+    for (const row of rows) {
+      records++;
+      if (errors.length < 10) {
+        for (const e of validateNetworkActivity(jsonFormOfRow(row), { allowDashInTypedStrings: true })) {
+          errors.push(`${file}: ${e}`);
+        }
+      }
+    }
+  }
+  return { records, errors };
 }
