@@ -1,5 +1,6 @@
 import type { FlowFormat } from '../../src/formats/format.js';
-import { mapFlowLine, type OcsfMapOptions, type OcsfRecord, planOcsf } from '../../src/ocsf/map.js';
+import { mapFlowLine, type OcsfMapOptions, type OcsfRecord, planOcsf, toOcsfJson } from '../../src/ocsf/map.js';
+import { validateNetworkActivity } from '../support/ocsf-validator.js';
 
 /** A plausible value for every field, so that a test names only the fields it is about. */
 const DEFAULTS: Readonly<Record<string, string>> = {
@@ -40,7 +41,7 @@ export function lineOf(format: FlowFormat, values: Readonly<Record<string, strin
   return format.fields.map((f) => values[f.name] ?? DEFAULTS[f.name] ?? '-').join(' ');
 }
 
-/** Maps a line that must map (fails the test with the reason otherwise). */
+/** Maps a line that must map into a valid OCSF event (fails the test with the reason or the errors otherwise). */
 export function mapped(
   format: FlowFormat,
   values: Readonly<Record<string, string>> = {},
@@ -48,5 +49,7 @@ export function mapped(
 ) {
   const result = mapFlowLine(planOcsf(format, options), lineOf(format, values));
   if (result.reason !== undefined) throw new Error(`not mapped: ${result.reason}`);
+  const errors = validateNetworkActivity(toOcsfJson(result.record), { allowDashInTypedStrings: true });
+  if (errors.length > 0) throw new Error(`not a valid OCSF event: ${errors.join('; ')}`);
   return result.record as OcsfRecord;
 }
