@@ -6,8 +6,8 @@ import { type LeafColumn, leafPhysicalType, nestedSchemaElements, type SchemaNod
 import { plainValues } from './number-column.js';
 import { dictionaryPage, type EncodedPage, leveledDataPage, MAX_PAGE_BYTES, MAX_PAGE_ROWS } from './pages.js';
 import { Encoding } from './schema.js';
-import { encodeThrift, type ThriftStruct } from './thrift.js';
-import { columnChunk } from './writer.js';
+import type { ThriftStruct } from './thrift.js';
+import { fileFooter, RowGroupBuilder } from './writer.js';
 
 /**
  * A Parquet writer for nested schemas (nested-schema.ts): each row is a value of the schema's shape, shredded
@@ -26,7 +26,6 @@ export interface NestedWriterOptions {
 
 export const DEFAULT_NESTED_ROW_GROUP_ROWS = 131_072;
 const MAGIC = new TextEncoder().encode('PAR1');
-const CREATED_BY = 'flowlake';
 /** Values looked at before deciding whether a string column is worth a dictionary. */
 const PROBE_VALUES = 16_384;
 /** Values of a number column looked at before building its dictionary. */
@@ -290,61 +289,23 @@ export class NestedParquetWriter {
   flushRowGroup(): Uint8Array[] {
     const rows = this.rows;
     if (rows === 0) return [];
-    const parts: Uint8Array[] = [];
-    const chunks: ThriftStruct[] = [];
-    const groupStart = this.offset;
-    let uncompressedTotal = 0;
+    const group = new RowGroupBuilder(this.offset, this.compression);
     for (const leaf of this.leaves) {
-      const chunk = encodeLeaf(leaf, this.compression);
-      const start = this.offset;
-      let compressed = 0;
-      let uncompressed = 0;
-      for (const page of chunk.pages) {
-        parts.push(...page.bytes);
-        compressed += page.compressedSize;
-        uncompressed += page.uncompressedSize;
-      }
-      this.offset += compressed;
-      uncompressedTotal += uncompressed;
-      const dataPageOffset = chunk.hasDictionary ? start + chunk.pages[0].compressedSize : start;
-      chunks.push(
-        columnChunk(leafPhysicalType(leaf.column.type), leaf.column.path, chunk, leaf.count, this.compression, {
-          start,
-          dataPageOffset,
-          compressed,
-          uncompressed,
-        }),
-      );
+      group.add(encodeLeaf(leaf, this.compression), leafPhysicalType(leaf.column.type), leaf.column.path, leaf.count);
       leaf.reset();
     }
-    this.rowGroups.push([
-      [1, { list: { struct: chunks } }],
-      [2, { i64: uncompressedTotal }],
-      [3, { i64: rows }],
-      [5, { i64: groupStart }],
-      [6, { i64: this.offset - groupStart }],
-      [7, { i32: this.rowGroups.length }],
-    ]);
+    this.rowGroups.push(group.struct(rows, this.rowGroups.length));
+    this.offset = group.end;
     this.totalRows += rows;
     this.rows = 0;
-    return parts;
+    return group.parts;
   }
 
   /** Flushes what is buffered and returns the rest of the file: last row group, footer, its length, magic. */
   finish(): Uint8Array[] {
     const parts = this.flushRowGroup();
-    const meta = encodeThrift([
-      [1, { i32: 1 }],
-      [2, { list: { struct: nestedSchemaElements(this.options.rootName, this.options.fields) } }],
-      [3, { i64: this.totalRows }],
-      [4, { list: { struct: this.rowGroups } }],
-      [6, { binary: CREATED_BY }],
-      [7, { list: { struct: this.leaves.map((): ThriftStruct => [[1, { struct: [] }]]) } }],
-    ]);
-    const tail = new ByteWriter(8);
-    tail.int32(meta.length);
-    tail.bytes(MAGIC);
-    parts.push(meta.written(), tail.written());
+    const schema = nestedSchemaElements(this.options.rootName, this.options.fields);
+    parts.push(...fileFooter(schema, this.totalRows, this.rowGroups, this.leaves.length));
     return parts;
   }
 }
