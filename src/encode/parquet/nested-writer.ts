@@ -402,14 +402,7 @@ function encodeNumbers(
     m > 0
       ? { min: plainValues(Float64Array.of(min), 0, 1, width), max: plainValues(Float64Array.of(max), 0, 1, width) }
       : {};
-  return {
-    pages,
-    hasDictionary: useDictionary,
-    encodings: useDictionary ? [Encoding.PLAIN, Encoding.RLE, Encoding.RLE_DICTIONARY] : [Encoding.PLAIN, Encoding.RLE],
-    dataEncoding: useDictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN,
-    nullCount,
-    ...stats,
-  };
+  return encodedChunk(pages, useDictionary, nullCount, stats);
 }
 
 function encodeStrings(
@@ -490,6 +483,15 @@ function encodeStrings(
     if (Buffer.compare(encoded[k], encoded[maxK]) > 0) maxK = k;
   }
   const stats = n > 0 ? { min: encoded[minK], max: encoded[maxK] } : {};
+  return encodedChunk(pages, useDictionary, nullCount, stats);
+}
+
+function encodedChunk(
+  pages: EncodedPage[],
+  useDictionary: boolean,
+  nullCount: number,
+  stats: { min?: Uint8Array; max?: Uint8Array },
+): EncodedChunk {
   return {
     pages,
     hasDictionary: useDictionary,
