@@ -44,6 +44,8 @@ export class OcsfEncoder implements Encoder {
   /** The lines' UTF-8 bytes, in chunks of LINE_CHUNK (a line never spans two): no copying as the file grows. */
   private chunks: Buffer[] = [];
   private chunkUsed = LINE_CHUNK;
+  /** Bytes of the chunks. */
+  private held = 0;
   /** Per row: its chunk, where it starts there, its length, its start time. */
   private chunkOf = new Int32Array(1024);
   private offsets = new Int32Array(1024);
@@ -64,6 +66,10 @@ export class OcsfEncoder implements Encoder {
     });
   }
 
+  get heldBytes(): number {
+    return this.held;
+  }
+
   async write(batch: EventBatch): Promise<void> {
     for (const line of batch.lines) {
       if (this.rows === SORT_ROWS) await this.drain();
@@ -71,7 +77,9 @@ export class OcsfEncoder implements Encoder {
       // At most 3 bytes per UTF-16 unit: a line that may not fit starts a new chunk (its own, if it is bigger).
       const room = line.length * 3;
       if (this.chunkUsed + room > LINE_CHUNK) {
-        this.chunks.push(Buffer.allocUnsafe(Math.max(LINE_CHUNK, room)));
+        const size = Math.max(LINE_CHUNK, room);
+        this.chunks.push(Buffer.allocUnsafe(size));
+        this.held += size;
         this.chunkUsed = 0;
       }
       const chunk = this.chunks[this.chunks.length - 1];
@@ -132,6 +140,7 @@ export class OcsfEncoder implements Encoder {
     this.rows = 0;
     this.chunks = [];
     this.chunkUsed = LINE_CHUNK;
+    this.held = 0;
   }
 
   private async emit(parts: Uint8Array[]): Promise<void> {

@@ -22,6 +22,8 @@ export interface Encoder {
   write(batch: EventBatch): Promise<void>;
   /** Flushes everything and ends `out`. */
   finish(): Promise<void>;
+  /** Bytes of rows held until finish (an OCSF file keeps its rows to sort them); absent when none are held. */
+  readonly heldBytes?: number;
 }
 
 export interface EncoderOptions {
