@@ -8,6 +8,7 @@
  *   bench/hostile.ts  one gzip object holding a 400 MB line: fails fast in bounded memory
  *   bench/scale.ts    20,000 small objects vs one; simulated 20k/200k-object runs; S3 with 40 ms round trips
  *   bench/report.ts   the report page over the same set vs the hunts it contains; its size
+ *   bench/ocsf.ts     --to ocsf vs --to csv on the ten-day stash: ratio, objects, peak memory, codec
  * Run one alone with `node --import tsx bench/<name>.ts`.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ const benches = [
   ['bench/hostile.ts'],
   ['bench/scale.ts'],
   ['bench/report.ts'],
+  ['bench/ocsf.ts'],
 ];
 let failed = 0;
 for (const [script, ...args] of benches) {

@@ -34,6 +34,20 @@ export { FIELD_CATALOG, type FieldDef, type FieldType, fieldByName } from './for
 export { DEFAULT_FORMAT, type FlowFormat, FormatError, parseFormat, resolveFormat } from './formats/format.js';
 export { hiveKey, hivePrefix } from './layout/hive.js';
 export { mirrorKey } from './layout/mirror.js';
+export { ocsfPrefix } from './layout/ocsf.js';
+export {
+  mapFlowLine,
+  type OcsfEndpoint,
+  type OcsfMapOptions,
+  type OcsfPlan,
+  type OcsfRecord,
+  type OcsfResult,
+  partitionOf,
+  planOcsf,
+  toOcsfJson,
+} from './ocsf/map.js';
+export { OcsfOptionsError } from './ocsf/options.js';
+export { hiveType, OCSF_LEAF_COLUMNS, OCSF_ROOT_NAME, OCSF_SCHEMA } from './ocsf/schema.js';
 export { type SampleOptions, type SampleSummary, writeSampleStash } from './sample/stash.js';
 export { openStorage, parseS3Url } from './storage/index.js';
 export { LocalStorage } from './storage/local.js';

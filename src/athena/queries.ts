@@ -1,8 +1,9 @@
-import type { FlowFormat } from '../formats/format.js';
+import { type FlowFormat, resolveFormat } from '../formats/format.js';
 import { HUNTS, missingColumns } from '../hunt/catalog.js';
 import { ATHENA } from '../hunt/dialect.js';
 import { defaults, rankedQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
+import { OCSF_ATHENA, ocsfFlowColumns } from '../ocsf/flows.js';
 import { type AthenaTableOptions, dataFileFilter, queryName, viewName } from './ddl.js';
 import { isLake, lakeViewQueryName } from './lake.js';
 
@@ -72,6 +73,36 @@ function huntRelation(options: AthenaTableOptions, relation: HuntRelation = 'vie
  */
 export function namedQueries(options: AthenaTableOptions, relation: HuntRelation = 'view'): NamedQuery[] {
   const columns = new Set(options.format.fields.map((f) => f.column));
+  return huntQueries(columns, (days) => {
+    const notes: string[] = [];
+    if (options.layout === 'hive' && !options.accounts?.length)
+      notes.push(`Replace ${PLACEHOLDERS.account} with your account id (the table projects it as an injected value).`);
+    if (options.layout === 'hive' && !options.regions?.length)
+      notes.push(`Replace ${PLACEHOLDERS.region} with your region (the table projects it as an injected value).`);
+    const flows = `flows AS (\n  SELECT * FROM ${huntRelation(options, relation)}\n  WHERE ${windowPredicate(options, days, !readsView(options, relation))}\n)`;
+    return { notes, flows };
+  });
+}
+
+/**
+ * The named queries over an OCSF Network Activity table — Amazon Security Lake's VPC flow table (source
+ * version 2), or a custom source filled by `convert --to ocsf` — whose `flows` maps the OCSF columns back to
+ * flow-log fields (ocsf/flows.ts) within the hunt's window on `time_dt`.
+ */
+export function ocsfNamedQueries(table: string): NamedQuery[] {
+  const columns = new Set(resolveFormat('v5').fields.map((f) => f.column));
+  const select = ocsfFlowColumns(OCSF_ATHENA).join(',\n    ');
+  return huntQueries(columns, (days) => ({
+    notes: ['Over a custom source table (partitioned by eventday), add eventday >= the first day to prune partitions.'],
+    flows: `flows AS (\n  SELECT\n    ${select}\n  FROM ${table}\n  WHERE time_dt >= current_timestamp - INTERVAL '${days}' DAY\n    AND class_uid = 4001\n)`,
+  }));
+}
+
+/** One query per hunt whose columns `columns` has, each reading the `flows` relation that `source` defines. */
+function huntQueries(
+  columns: ReadonlySet<string>,
+  source: (days: number) => { notes: string[]; flows: string },
+): NamedQuery[] {
   return HUNTS.filter((h) => missingColumns(h, (c) => columns.has(c)).length === 0).map((hunt) => {
     const days = ATHENA_WINDOW_DAYS[hunt.name] ?? 1;
     const ctx: HuntContext = {
@@ -82,16 +113,12 @@ export function namedQueries(options: AthenaTableOptions, relation: HuntRelation
       options: { ...defaults(hunt), ...(hunt.name === 'ip' ? { targets: [PLACEHOLDERS.address] } : {}) },
       ...(takesAddressList(hunt) ? { ioc: 'ioc' } : {}),
     };
+    const { notes: sourceNotes, flows } = source(days);
     const notes = [
       `Window: flows that started in the last ${plural(days)} (edit INTERVAL '${days}' DAY in "flows" to change it).`,
+      ...sourceNotes,
     ];
-    if (options.layout === 'hive' && !options.accounts?.length)
-      notes.push(`Replace ${PLACEHOLDERS.account} with your account id (the table projects it as an injected value).`);
-    if (options.layout === 'hive' && !options.regions?.length)
-      notes.push(`Replace ${PLACEHOLDERS.region} with your region (the table projects it as an injected value).`);
-    const ctes = [
-      `flows AS (\n  SELECT * FROM ${huntRelation(options, relation)}\n  WHERE ${windowPredicate(options, days, !readsView(options, relation))}\n)`,
-    ];
+    const ctes = [flows];
     if (ctx.ioc) {
       notes.push(
         hunt.needsIoc

@@ -10,12 +10,14 @@ import {
   viewName,
 } from '../athena/ddl.js';
 import { isLake, lakeTableDdl, lakeTables, lakeViewDdl, lakeViewQueryName } from '../athena/lake.js';
-import { formatNamedQueries, huntsLeftOut, namedQueries } from '../athena/queries.js';
+import { formatNamedQueries, huntsLeftOut, namedQueries, ocsfNamedQueries } from '../athena/queries.js';
 import { FormatError, resolveFormat } from '../formats/format.js';
+import { OCSF_ATHENA, ocsfFlowColumns } from '../ocsf/flows.js';
 import { UsageError } from './usage-error.js';
 
 interface AthenaFlags {
-  location: string;
+  location?: string;
+  tableKind?: 'flowlake' | 'ocsf';
   to: AthenaOutput;
   layout: AthenaLayout;
   fields?: string;
@@ -55,7 +57,15 @@ export function registerAthenaCommand(program: Command): void {
     .description(
       'print the Athena CREATE TABLE and VIEW statements, and every hunt as a named query, for converted flow logs',
     )
-    .requiredOption('--location <s3-url>', 'destination the outputs were converted into (s3://bucket/prefix)')
+    .option('--location <s3-url>', 'destination the outputs were converted into (s3://bucket/prefix)')
+    .addOption(
+      new Option(
+        '--table-kind <kind>',
+        "flowlake: flowlake's outputs (needs --location); ocsf: an OCSF Network Activity table (Security Lake's VPC flow table or a --to ocsf custom source, named by --table): the hunts only",
+      )
+        .choices(['flowlake', 'ocsf'])
+        .default('flowlake'),
+    )
     .addOption(new Option('--to <kind>', 'output the table reads').choices(['parquet', 'csv']).default('parquet'))
     .addOption(
       new Option('--layout <layout>', 'output layout (as given to convert)')
@@ -76,6 +86,8 @@ export function registerAthenaCommand(program: Command): void {
 
 /** Everything the command prints, as one text (tested without a process). */
 export function athenaDdlText(flags: AthenaFlags): string {
+  if (flags.tableKind === 'ocsf') return ocsfText(flags);
+  if (flags.location === undefined) throw new UsageError('--location is required (the destination converted into)');
   if (!flags.location.startsWith('s3://'))
     throw new UsageError(`--location must be an s3:// URL, not "${flags.location}"`);
   let format: ReturnType<typeof resolveFormat>;
@@ -134,4 +146,29 @@ function lakeDdl(options: AthenaTableOptions): string[] {
     ...lakeTables(options).map((t) => `${notes[t.role]}\n${lakeTableDdl(options, t)}`),
     `-- Every row once, whatever compaction is doing: query this view (no _flowlake/ bookkeeping is under any table):\n${lakeViewDdl(options)}`,
   ];
+}
+
+/**
+ * `--table-kind ocsf`: Security Lake makes its tables itself, so no DDL; a view that reads the table as flow-log
+ * rows, then the hunts over the same mapping.
+ */
+function ocsfText(flags: AthenaFlags): string {
+  if (!flags.table) {
+    throw new UsageError(
+      '--table-kind ocsf needs --table: the OCSF table (e.g. amazon_security_lake_table_us_east_1_vpc_flow_2_0)',
+    );
+  }
+  const quote = (name: string) => `"${name}"`;
+  const table = flags.database ? `${quote(flags.database)}.${quote(flags.table)}` : quote(flags.table);
+  const view = flags.database
+    ? `${quote(flags.database)}.${quote(`${flags.table}_flows`)}`
+    : quote(`${flags.table}_flows`);
+  const parts = [
+    `-- ${table} read as flow-log rows (OCSF Network Activity mapped back to the flow-log fields, "-" → NULL):\nCREATE OR REPLACE VIEW ${view} AS\nSELECT\n  ${ocsfFlowColumns(OCSF_ATHENA).join(',\n  ')}\nFROM ${table}\nWHERE class_uid = 4001;`,
+  ];
+  if (flags.queries) {
+    parts.push(`-- The hunts of \`flowlake hunt\`, reading ${table}:`);
+    parts.push(formatNamedQueries(ocsfNamedQueries(table)));
+  }
+  return `${parts.join('\n\n')}\n`;
 }

@@ -6,6 +6,7 @@ import type { LayoutName } from '../convert/types.js';
 import { type CompressionName, defaultCompression } from '../encode/parquet/codecs.js';
 import type { OutputKind } from '../encode/types.js';
 import { resolveFormat } from '../formats/format.js';
+import { checkOcsfOptions } from '../ocsf/options.js';
 import { firehoseTimePrefixes } from '../storage/time-prefixes.js';
 import { collectLogGroupFormat, parseCompressionOption, parseOutputKinds, parsePositiveInt } from './options.js';
 import { ProgressView } from './progress.js';
@@ -14,7 +15,9 @@ import { UsageError } from './usage-error.js';
 
 interface ConvertFlags {
   to: OutputKind[];
-  layout: LayoutName;
+  layout?: LayoutName;
+  flowRegion?: string;
+  sourceVersion?: string;
   fields?: string;
   logGroupFormat?: Record<string, string>;
   concurrency?: number;
@@ -35,8 +38,21 @@ export function registerConvertCommand(program: Command): void {
     .description('convert flow logs under SRC (a file, a folder or s3://bucket/prefix) into DST')
     .argument('<src>', 'a file, a folder or s3://bucket/prefix')
     .argument('<dst>', 'a folder or s3://bucket/prefix')
-    .option('--to <kinds>', 'output formats: csv, parquet, jsonl (comma-separated)', parseOutputKinds, ['csv'])
-    .addOption(new Option('--layout <layout>', 'output layout').choices(['mirror', 'hive']).default('mirror'))
+    .option(
+      '--to <kinds>',
+      'output formats: csv, parquet, jsonl (comma-separated), or ocsf (Security Lake, alone)',
+      parseOutputKinds,
+      ['csv'],
+    )
+    .addOption(
+      new Option('--layout <layout>', 'output layout (default: mirror; ocsf for --to ocsf)').choices([
+        'mirror',
+        'hive',
+        'ocsf',
+      ]),
+    )
+    .option('--flow-region <region>', '--to ocsf: the region of flow logs whose format has no region field')
+    .option('--source-version <version>', "--to ocsf: the custom source's version (a folder under DST)")
     .option('--fields <format>', 'flow-log format of the lines, in AWS syntax (${version} ${account-id} …) or v2…v11')
     .option(
       '--log-group-format <name=format>',
@@ -63,9 +79,21 @@ export function registerConvertCommand(program: Command): void {
     .option('--quiet', 'no progress output, only failures and the summary')
     .action(async (src: string, dst: string, flags: ConvertFlags) => {
       validateFormats(flags);
-      if (flags.force && flags.layout === 'hive') {
+      try {
+        checkOcsfOptions({
+          to: flags.to,
+          layout: flags.layout ?? (flags.to.includes('ocsf') ? 'ocsf' : 'mirror'),
+          fields: flags.fields,
+          logGroupFormats: flags.logGroupFormat,
+          flowRegion: flags.flowRegion,
+          sourceVersion: flags.sourceVersion,
+        });
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      if (flags.force && (flags.layout === 'hive' || flags.to.includes('ocsf'))) {
         throw new UsageError(
-          '--force cannot be used with --layout hive: the lake holds those rows already, and converting them again would count them twice (convert into another destination instead)',
+          '--force cannot be used with --layout hive or --to ocsf: the lake holds those rows already, and converting them again would count them twice (convert into another destination instead)',
         );
       }
       if (!src.startsWith('s3://') && !existsSync(src)) throw new UsageError(`${src}: no such file or folder`);
@@ -90,6 +118,8 @@ export function registerConvertCommand(program: Command): void {
           inFlight: flags.inFlight,
           force: flags.force,
           compression: flags.compression,
+          flowRegion: flags.flowRegion,
+          sourceVersion: flags.sourceVersion,
           endpointUrl: flags.endpointUrl,
           region: flags.region,
           prefixes,

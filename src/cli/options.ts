@@ -7,12 +7,12 @@ export function parseOutputKinds(value: string): OutputKind[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const allowed: OutputKind[] = ['csv', 'parquet', 'jsonl'];
+  const allowed: OutputKind[] = ['csv', 'parquet', 'jsonl', 'ocsf'];
   for (const k of kinds) {
     if (!allowed.includes(k as OutputKind))
       throw new InvalidArgumentError(`"${k}" is not one of ${allowed.join(', ')}`);
   }
-  if (kinds.length === 0) throw new InvalidArgumentError('give at least one of csv, parquet, jsonl');
+  if (kinds.length === 0) throw new InvalidArgumentError('give at least one of csv, parquet, jsonl, ocsf');
   return [...new Set(kinds)] as OutputKind[];
 }
 

@@ -10,6 +10,11 @@ export function summaryLines(report: RunReport): string[] {
     `${formatCount(report.rows)} rows, ${formatCount(report.rejectedRows)} rejected, ${formatCount(report.controlMessages)} control messages skipped`,
     `${formatBytes(report.bytesIn)} in, ${formatBytes(report.bytesOut)} out, ${report.seconds.toFixed(2)} s (${formatCount(rate)} rows/s)`,
   ];
+  if (report.externalAccountRows) {
+    lines.push(
+      `  ${formatCount(report.externalAccountRows)} rows of no AWS account (unknown, -) under accountId=external`,
+    );
+  }
   for (const [reason, n] of Object.entries(report.rejectedByReason))
     lines.push(`  rejected: ${reason}: ${formatCount(n)}`);
   for (const w of report.warnings) lines.push(`  warning: ${w}`);

@@ -1,4 +1,5 @@
 import { CheckpointError, LaneLake } from '../lake/lane-lake.js';
+import { isLakeLayout } from '../lake/options.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { VERSION } from '../version.js';
 import { convertObject } from './object.js';
@@ -20,10 +21,9 @@ export class LaneConverter {
     private readonly options: ConvertOptions,
     laneName: string,
   ) {
-    this.lake =
-      options.layout === 'hive'
-        ? new LaneLake(dest, options, laneName, { metadata: { 'flowlake-version': VERSION } })
-        : undefined;
+    this.lake = isLakeLayout(options.layout)
+      ? new LaneLake(dest, options, laneName, { metadata: { 'flowlake-version': VERSION } })
+      : undefined;
   }
 
   convert(object: ObjectInfo, onProgress: (tick: ProgressTick) => void): Promise<ObjectResult> {

@@ -4,7 +4,9 @@ import type { EventBatch } from '../decode/types.js';
 import type { LaneLake } from '../lake/lane-lake.js';
 import { findCompleteConversion, markerKey, optionsSignature } from '../lake/markers.js';
 import { objectOutputNamer } from '../lake/names.js';
+import { isLakeLayout } from '../lake/options.js';
 import { OutputRouter } from '../lake/output-router.js';
+import { keepPlaceable, type Placement } from '../ocsf/placeable.js';
 import { describeS3Error, doomsEveryObject } from '../storage/s3/errors.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { VERSION } from '../version.js';
@@ -89,6 +91,8 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
     const decoded = await decodeObject(counted, ctx);
     shape = decoded.shape;
     const warned = new Set<string>();
+    const ocsf = options.to.includes('ocsf');
+    const placement: Placement = { externalAccountRows: 0 };
     for await (const batch of decoded.batches) {
       for (const name of batch.format.unknownNames) {
         if (!warned.has(name)) {
@@ -96,7 +100,9 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
           warnings.push(`field "${name}" is not in flowlake's catalog: kept as a string`);
         }
       }
-      const fitting = keepFittingLines(batch, (reason, line) => ctx.reject(reason, line));
+      let fitting = keepFittingLines(batch, (reason, line) => ctx.reject(reason, line));
+      if (ocsf)
+        fitting = keepPlaceable(fitting, options.flowRegion, placement, (reason, line) => ctx.reject(reason, line));
       rows += fitting.lines.length;
       await rows_.write(fitting);
     }
@@ -123,6 +129,7 @@ export async function convertObject(args: ConvertObjectArgs): Promise<ObjectResu
       controlMessages: ctx.controlMessages,
       bytesIn,
       warnings,
+      ...(placement.externalAccountRows > 0 ? { externalAccountRows: placement.externalAccountRows } : {}),
     };
     if (rows_.staged && args.lake) {
       // The rows wait in the lane's shared files; the checkpoint writes the marker (with these outputs).
@@ -174,7 +181,7 @@ class ObjectRows {
     private readonly args: ConvertObjectArgs,
     private readonly writeOptions: { metadata: Record<string, string> },
   ) {
-    if (!args.lake || args.options.layout !== 'hive') this.router = this.ownRouter();
+    if (!args.lake || !isLakeLayout(args.options.layout)) this.router = this.ownRouter();
   }
 
   /** True while the rows are held for the lane's shared files. */
@@ -184,7 +191,7 @@ class ObjectRows {
 
   private ownRouter(): OutputRouter {
     const { dest, object, options } = this.args;
-    return new OutputRouter(dest, options, objectOutputNamer(object.key, options.layout), this.writeOptions);
+    return new OutputRouter(dest, options, objectOutputNamer(object.key, options), this.writeOptions);
   }
 
   async write(batch: EventBatch): Promise<void> {

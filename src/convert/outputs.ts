@@ -10,6 +10,7 @@ const CONTENT_TYPES: Record<OutputKind, string> = {
   csv: 'text/csv',
   parquet: 'application/vnd.apache.parquet',
   jsonl: 'application/x-ndjson',
+  ocsf: 'application/vnd.apache.parquet',
 };
 
 /** One output file in the making: its encoder and the atomic write under it. */

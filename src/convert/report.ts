@@ -17,6 +17,7 @@ export class ReportAccumulator {
   private controlMessages = 0;
   private bytesIn = 0;
   private bytesOut = 0;
+  private externalAccountRows = 0;
   private readonly rejectedByReason: Record<string, number> = {};
   private readonly warnings: Set<string>;
   private readonly results: ObjectResult[] = [];
@@ -45,6 +46,7 @@ export class ReportAccumulator {
     this.controlMessages += r.controlMessages;
     this.bytesIn += r.bytesIn;
     this.bytesOut += r.bytesOut;
+    this.externalAccountRows += r.externalAccountRows ?? 0;
     for (const reason in r.rejected)
       this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + r.rejected[reason];
     for (const w of r.warnings) if (this.warnings.size < MAX_WARNINGS) this.warnings.add(w);
@@ -71,6 +73,7 @@ export class ReportAccumulator {
       controlMessages: this.controlMessages,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
+      ...(this.externalAccountRows > 0 ? { externalAccountRows: this.externalAccountRows } : {}),
       failures: [...this.failures].sort(byKey),
       warnings: [...this.warnings],
       results: [...this.results].sort(byKey),

@@ -3,6 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { recoverCheckpoints } from '../lake/checkpoint.js';
 import { acquireLock } from '../lake/lock.js';
 import { runNameAt } from '../lake/names.js';
+import { isLakeLayout } from '../lake/options.js';
+import { checkOcsfOptions } from '../ocsf/options.js';
 import { openStorage } from '../storage/index.js';
 import type { ListOptions, ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
 import { type Lane, mainThreadLane, workerLanes } from './pool.js';
@@ -140,23 +142,28 @@ async function runOver(
 ): Promise<RunReport> {
   const startedAt = new Date();
   const runName = runNameAt(startedAt);
+  const to = options.to ?? DEFAULT_CONVERT_OPTIONS.to;
   const convertOptions: ConvertOptions = {
-    to: options.to ?? DEFAULT_CONVERT_OPTIONS.to,
-    layout: options.layout ?? DEFAULT_CONVERT_OPTIONS.layout,
+    to,
+    // OCSF has a layout of its own (Security Lake's): the default when it is asked for.
+    layout: options.layout ?? (to.includes('ocsf') ? 'ocsf' : DEFAULT_CONVERT_OPTIONS.layout),
     fields: options.fields,
     logGroupFormats: options.logGroupFormats,
     region: options.region,
     force: options.force,
     compression: options.compression,
+    flowRegion: options.flowRegion,
+    sourceVersion: options.sourceVersion,
   };
-  if (convertOptions.layout === 'hive' && convertOptions.force) {
+  checkOcsfOptions(convertOptions);
+  if (isLakeLayout(convertOptions.layout) && convertOptions.force) {
     throw new Error(
       "--force cannot be used with the hive layout: the lake already holds those objects' rows, and converting them again would count them twice (convert into another destination instead)",
     );
   }
   // The lake (hive layout): one run at a time per destination (two would convert the same objects twice), and
   // the checkpoints of a run that crashed are finished or undone before anything else is written.
-  const lock = convertOptions.layout === 'hive' ? await acquireLock(dest, 'convert', 'flowlake convert') : undefined;
+  const lock = isLakeLayout(convertOptions.layout) ? await acquireLock(dest, 'convert', 'flowlake convert') : undefined;
   try {
     if (lock) await recoverCheckpoints(dest);
     return await runLocked(source, dest, options, convertOptions, startedAt, runName, startLanes);
@@ -216,7 +223,7 @@ async function runLocked(
         return lanes;
       },
       inFlight,
-      keepListingOrder: convertOptions.layout === 'hive',
+      keepListingOrder: isLakeLayout(convertOptions.layout),
       checkpointRows: options.checkpointRows ?? checkpointRowsFromEnv(),
       signal: stop.signal,
       onStop: () => {

@@ -25,6 +25,8 @@ export interface ObjectResult {
   readonly outputs: readonly string[];
   readonly warnings: readonly string[];
   readonly seconds: number;
+  /** `--to ocsf`: rows whose account is not an AWS account (`unknown`, `-`), written under `accountId=external`. */
+  readonly externalAccountRows?: number;
   /**
    * Its rows are in the lane's shared files, not yet published: the lane's next checkpoint does that and gives
    * the final result. Never set in a report.
@@ -52,6 +54,8 @@ export interface RunReport {
   readonly controlMessages: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** `--to ocsf`: rows written under `accountId=external` (their account is `unknown`, `-` or not an AWS id). */
+  readonly externalAccountRows?: number;
   readonly failures: ReadonlyArray<{ readonly key: string; readonly error: string }>;
   readonly warnings: readonly string[];
   /**

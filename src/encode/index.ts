@@ -1,5 +1,6 @@
 import { createCsvEncoder } from './csv.js';
 import { createJsonlEncoder } from './jsonl.js';
+import { createOcsfEncoder } from './ocsf.js';
 import { createParquetEncoder } from './parquet.js';
 import type { Encoder, EncoderFactory, EncoderOptions, OutputKind } from './types.js';
 
@@ -9,6 +10,7 @@ const FACTORIES: Readonly<Record<OutputKind, EncoderFactory>> = {
   csv: createCsvEncoder,
   parquet: createParquetEncoder,
   jsonl: createJsonlEncoder,
+  ocsf: createOcsfEncoder,
 };
 
 export function createEncoder(kind: OutputKind, options: EncoderOptions): Encoder {

@@ -3,12 +3,14 @@ import type { EventBatch } from '../decode/types.js';
 import type { FlowFormat } from '../formats/format.js';
 import type { CompressionName } from './parquet/codecs.js';
 
-export type OutputKind = 'csv' | 'parquet' | 'jsonl';
+/** `ocsf`: OCSF 1.1.0 Network Activity Parquet for Amazon Security Lake (docs/ocsf.md). */
+export type OutputKind = 'csv' | 'parquet' | 'jsonl' | 'ocsf';
 
 export const OUTPUT_EXTENSIONS: Readonly<Record<OutputKind, string>> = {
   csv: '.csv.gz',
   parquet: '.parquet',
   jsonl: '.jsonl.gz',
+  ocsf: '.parquet',
 };
 
 /**
@@ -20,6 +22,8 @@ export interface Encoder {
   write(batch: EventBatch): Promise<void>;
   /** Flushes everything and ends `out`. */
   finish(): Promise<void>;
+  /** Bytes of rows held until finish (an OCSF file keeps its rows to sort them); absent when none are held. */
+  readonly heldBytes?: number;
 }
 
 export interface EncoderOptions {
@@ -27,6 +31,8 @@ export interface EncoderOptions {
   readonly out: Writable;
   /** Parquet's page codec (other kinds are gzip streams). */
   readonly compression?: CompressionName;
+  /** OCSF: the region of records without one (`--flow-region`). */
+  readonly flowRegion?: string;
 }
 
 export type EncoderFactory = (options: EncoderOptions) => Encoder;

@@ -49,7 +49,13 @@ export class LaneLake {
 
   private newRouter(): OutputRouter {
     const base = `${this.name}-${this.sequence}`;
-    return new OutputRouter(this.dest, this.options, sharedOutputNamer(base), this.writeOptions, this.limits);
+    return new OutputRouter(
+      this.dest,
+      this.options,
+      sharedOutputNamer(base, this.options),
+      this.writeOptions,
+      this.limits,
+    );
   }
 
   /** Rows appended since the last checkpoint. */

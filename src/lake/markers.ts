@@ -1,7 +1,7 @@
 import { resolveFormat } from '../formats/format.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { VERSION } from '../version.js';
-import type { ConvertOptions } from './options.js';
+import { type ConvertOptions, isLakeLayout } from './options.js';
 
 /** Written last, after every output of a source object is visible: its presence means "complete". */
 export interface CompletionMarker {
@@ -31,6 +31,9 @@ export function optionsSignature(options: ConvertOptions): string {
     fields: resolveFormat(options.fields).text,
     logGroupFormats: groups,
     region: options.layout === 'hive' ? (options.region ?? null) : null,
+    ...(options.layout === 'ocsf'
+      ? { flowRegion: options.flowRegion ?? null, sourceVersion: options.sourceVersion ?? null }
+      : {}),
   });
 }
 
@@ -61,10 +64,10 @@ export async function findCompleteConversion(
   try {
     marker = JSON.parse(raw.toString('utf8')) as CompletionMarker;
   } catch {
-    if (options.layout === 'hive') throw new ChangedSourceError('its completion marker is unreadable');
+    if (isLakeLayout(options.layout)) throw new ChangedSourceError('its completion marker is unreadable');
     return undefined; // unreadable marker: convert again
   }
-  if (options.layout === 'hive') {
+  if (isLakeLayout(options.layout)) {
     if (marker.source?.etag !== object.etag) {
       throw new ChangedSourceError(
         `it changed since it was converted (${marker.completedAt ?? 'earlier'}): its earlier rows are in the lake, so converting it again would count rows twice; convert it into another destination`,

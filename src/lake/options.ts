@@ -1,7 +1,16 @@
 import type { CompressionName } from '../encode/parquet/codecs.js';
 import type { OutputKind } from '../encode/types.js';
 
-export type LayoutName = 'mirror' | 'hive';
+/**
+ * `mirror`: each object's own files beside its path. `hive`: AWS's flow-log Hive layout, the lake. `ocsf`:
+ * Amazon Security Lake's custom-source layout (`region=/accountId=/eventDay=`), the layout of `--to ocsf`.
+ */
+export type LayoutName = 'mirror' | 'hive' | 'ocsf';
+
+/** The layouts whose files many objects share (coalesced writes, completion markers as the lake keeps them). */
+export function isLakeLayout(layout: LayoutName): boolean {
+  return layout === 'hive' || layout === 'ocsf';
+}
 
 /** Everything that decides what one object converts into. Plain data: it crosses worker threads and Lambda. */
 export interface ConvertOptions {
@@ -17,4 +26,8 @@ export interface ConvertOptions {
   readonly force?: boolean;
   /** Parquet page codec; zstd where the runtime has it, else Snappy (see encode/parquet/codecs.ts). */
   readonly compression?: CompressionName;
+  /** OCSF: the region of records without one (`--flow-region`). */
+  readonly flowRegion?: string;
+  /** OCSF: the custom source's version, a folder between its location and the partitions (`--source-version`). */
+  readonly sourceVersion?: string;
 }

@@ -2,13 +2,15 @@ import type { EventBatch } from '../decode/types.js';
 import { createEncoder } from '../encode/index.js';
 import { type Encoder, OUTPUT_EXTENSIONS, type OutputKind } from '../encode/types.js';
 import { type HivePartition, HivePartitioner } from '../layout/hive.js';
+import { OcsfPartitioner } from '../layout/ocsf.js';
 import type { AtomicWrite, Storage, WriteOptions } from '../storage/types.js';
-import type { ConvertOptions } from './options.js';
+import { type ConvertOptions, isLakeLayout } from './options.js';
 
 const CONTENT_TYPES: Record<OutputKind, string> = {
   csv: 'text/csv',
   parquet: 'application/vnd.apache.parquet',
   jsonl: 'application/x-ndjson',
+  ocsf: 'application/vnd.apache.parquet',
 };
 
 /** What names an output file: its partition (hive layout), its format group, its extension and its serial. */
@@ -50,6 +52,8 @@ interface OpenGroup {
   readonly id: string;
   readonly outputs: OpenOutput[];
   lastUse: number;
+  /** OCSF layout: the partition's event day (days since 1970). */
+  readonly day?: number;
 }
 
 export interface RouterLimits {
@@ -59,9 +63,20 @@ export interface RouterLimits {
    * partitions (a hostile account column, say) keeps a bounded number of encoders in memory.
    */
   readonly maxOpenGroups?: number;
+  /** OCSF layout: bytes of rows the open files may hold (default OCSF_HELD_BYTES). */
+  readonly heldBytes?: number;
 }
 
 export const DEFAULT_MAX_OPEN_GROUPS = 16;
+/**
+ * OCSF files hold their rows until they are finished (to sort them by time). Their memory is bounded by what
+ * they hold (OCSF_HELD_BYTES), and a day's files are finished once rows two days newer arrive; the cap on open
+ * files is then only a backstop for a hostile account column.
+ */
+export const OCSF_MAX_OPEN_GROUPS = 64;
+/** Bytes of rows a lane's open OCSF files hold at most: past it the fullest is finished (its partition goes on in a new file). */
+export const OCSF_HELD_BYTES = 64 * 2 ** 20;
+const DAY_MS = 86_400_000;
 
 /**
  * Sends each batch to the outputs it belongs to: one file per output kind, per format group and (hive layout)
@@ -74,26 +89,31 @@ export class OutputRouter {
   /** Files whose encoders have finished, waiting for commit (groups closed early, and everything at finishAll). */
   private readonly closed: ClosedOutput[] = [];
   private readonly serials = new Map<string, number>();
-  private readonly partitioners = new Map<string, HivePartitioner>();
+  private readonly partitioners = new Map<string, { partitionOfLine(line: string, eventMs: number): HivePartition }>();
   /** Encoders of groups closed early, finishing into their temp files. */
   private readonly finishing: Promise<void>[] = [];
   private readonly maxOpenGroups: number;
+  private readonly heldBytes: number;
   private uses = 0;
+  /** OCSF layout: the newest event day a file was opened for. */
+  private newestDay = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly dest: Storage,
-    private readonly options: Pick<ConvertOptions, 'to' | 'layout' | 'region' | 'compression'>,
+    private readonly options: Pick<ConvertOptions, 'to' | 'layout' | 'region' | 'compression' | 'flowRegion'>,
     private readonly namer: OutputNamer,
     private readonly writeOptions: WriteOptions = {},
     limits: RouterLimits = {},
   ) {
-    this.maxOpenGroups = Math.max(1, limits.maxOpenGroups ?? DEFAULT_MAX_OPEN_GROUPS);
+    const byDefault = options.layout === 'ocsf' ? OCSF_MAX_OPEN_GROUPS : DEFAULT_MAX_OPEN_GROUPS;
+    this.maxOpenGroups = Math.max(1, limits.maxOpenGroups ?? byDefault);
+    this.heldBytes = limits.heldBytes ?? OCSF_HELD_BYTES;
   }
 
   /** Writes a batch; the keys of the files its rows went to are added to `touched`. */
   async write(batch: EventBatch, touched?: Set<string>): Promise<void> {
     if (batch.lines.length === 0) return;
-    if (this.options.layout === 'hive') {
+    if (isLakeLayout(this.options.layout)) {
       for (const [partition, part] of this.splitByPartition(batch)) {
         await this.writeTo(this.groupFor(batch, partition), part, touched);
       }
@@ -116,12 +136,47 @@ export class OutputRouter {
       touched?.add(o.file.key);
     }
     await Promise.all(group.outputs.map((o) => o.encoder.write(batch)));
+    if (this.options.layout === 'ocsf') this.boundHeldRows();
+  }
+
+  /** OCSF: finishes the file holding the most rows while the open files hold more than the bound. */
+  private boundHeldRows(): void {
+    for (;;) {
+      let total = 0;
+      let fullest: OpenGroup | undefined;
+      let most = -1;
+      for (const g of this.open.values()) {
+        const held = g.outputs.reduce((sum, o) => sum + (o.encoder.heldBytes ?? 0), 0);
+        total += held;
+        if (held > most) {
+          most = held;
+          fullest = g;
+        }
+      }
+      if (total <= this.heldBytes || !fullest) return;
+      this.close(fullest);
+    }
+  }
+
+  /** OCSF: a partition day's files are finished once rows of two days later arrive (late rows open new ones). */
+  private closeDaysBefore(day: number): void {
+    for (const g of [...this.open.values()]) if (g.day !== undefined && g.day < day) this.close(g);
+  }
+
+  private close(group: OpenGroup): void {
+    this.open.delete(group.id);
+    for (const o of group.outputs) this.finish(o);
   }
 
   private groupFor(batch: EventBatch, partition: HivePartition | undefined): OpenGroup {
     const id = `${batch.formatKey}\n${partition ? `${partition.account}/${partition.region}/${partition.hour}` : ''}`;
     let group = this.open.get(id);
     if (!group) {
+      const day = this.options.layout === 'ocsf' && partition ? eventDayNumber(partition.hour) : undefined;
+      if (day !== undefined && day > this.newestDay) {
+        this.newestDay = day;
+        this.closeDaysBefore(day - 1);
+      }
       if (this.open.size >= this.maxOpenGroups) this.closeLeastRecentlyUsed();
       const serial = this.serials.get(id) ?? 0;
       this.serials.set(id, serial + 1);
@@ -129,6 +184,7 @@ export class OutputRouter {
         id,
         outputs: this.options.to.map((kind) => this.openOutput(kind, batch, partition, serial)),
         lastUse: 0,
+        day,
       };
       this.open.set(id, group);
     }
@@ -168,6 +224,7 @@ export class OutputRouter {
       format: batch.format,
       out: write.stream,
       compression: this.options.compression,
+      flowRegion: this.options.flowRegion,
     });
     return { file, encoder };
   }
@@ -175,7 +232,10 @@ export class OutputRouter {
   private splitByPartition(batch: EventBatch): Map<HivePartition, EventBatch> {
     let partitioner = this.partitioners.get(batch.formatKey);
     if (!partitioner) {
-      partitioner = new HivePartitioner(batch.format, this.options.region ?? process.env.AWS_REGION ?? 'unknown');
+      partitioner =
+        this.options.layout === 'ocsf'
+          ? new OcsfPartitioner(batch.format, this.options.flowRegion)
+          : new HivePartitioner(batch.format, this.options.region ?? process.env.AWS_REGION ?? 'unknown');
       this.partitioners.set(batch.formatKey, partitioner);
     }
     const groups = new Map<HivePartition, { timestamps: number[]; lines: string[] }>();
@@ -269,4 +329,10 @@ function countBytes(output: { byteCount: number }, stream: AtomicWrite['stream']
     if (args[0] instanceof Uint8Array) output.byteCount += args[0].length;
     return originalEnd(...args);
   }) as typeof stream.end;
+}
+
+/** `eventDay=YYYYMMDD` → days since 1970 (undefined for anything else). */
+function eventDayNumber(path: string): number | undefined {
+  const m = /^eventDay=(\d{4})(\d{2})(\d{2})$/.exec(path);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS : undefined;
 }

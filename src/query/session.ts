@@ -8,6 +8,7 @@ import { DUCKDB, duckdbMacros, sqlString } from '../hunt/dialect.js';
 import { rankClause, rankedQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
 import { compactLake } from '../lake/compact.js';
+import { isOcsfColumns, OCSF_DUCKDB, ocsfFlowColumns, ocsfTimeWindow } from '../ocsf/flows.js';
 import { LocalStorage } from '../storage/local.js';
 import { cidrRanges, readAddressList } from './address-list.js';
 import { defaultCacheRoot, stashCacheDir } from './cache.js';
@@ -112,7 +113,7 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
   }
   const engine = await startEngine(cacheRoot, memoryLimit(options.memoryLimit));
   try {
-    const columns = await createFlowsView(engine.connection, plan, timeWindow(since, until));
+    const columns = await createFlowsView(engine.connection, plan, since, until);
     if (enis) await loadEnis(engine.connection, enis);
     if (ioc) await loadAddressList(engine.connection, ioc);
     // From here on the user's SQL cannot change settings (memory limit, spill folder).
@@ -155,7 +156,12 @@ async function startEngine(cacheRoot: string, memoryLimit: MemoryLimit): Promise
   return { instance, connection, memoryLimit };
 }
 
-async function createFlowsView(connection: DuckDBConnection, plan: SourcePlan, window: string): Promise<Set<string>> {
+async function createFlowsView(
+  connection: DuckDBConnection,
+  plan: SourcePlan,
+  since: number | undefined,
+  until: number | undefined,
+): Promise<Set<string>> {
   if (plan.kind !== 'outputs') throw new Error('internal: flows view over a stash');
   const raw = rawRelation(plan.fileKind, plan.files);
   let rawColumns: string[];
@@ -165,7 +171,21 @@ async function createFlowsView(connection: DuckDBConnection, plan: SourcePlan, w
   } catch (err) {
     throw new NoFlowDataError(`cannot read the ${plan.fileKind} files: ${firstLine(err)}`);
   }
-  const select = typedColumns(plan.fileKind, rawColumns);
+  let select: string[];
+  let window: string;
+  if (plan.fileKind === 'parquet' && isOcsfColumns(rawColumns)) {
+    // OCSF Network Activity (flowlake's --to ocsf, or Security Lake's own VPC flow files): mapped back to flows.
+    const keys = rawColumns.includes('unmapped')
+      ? (await connection.runAndReadAll(`SELECT DISTINCT unnest(map_keys(unmapped)) AS k FROM ${raw}`))
+          .getRowObjectsJS()
+          .map((r) => String(r.k))
+      : [];
+    select = ocsfFlowColumns(OCSF_DUCKDB, keys);
+    window = ocsfTimeWindow(since, until);
+  } else {
+    select = typedColumns(plan.fileKind, rawColumns);
+    window = timeWindow(since, until);
+  }
   await connection.run(`CREATE TEMP VIEW flows AS SELECT ${select.join(', ')} FROM ${raw} WHERE ${window}`);
   const described = await connection.runAndReadAll('DESCRIBE flows');
   return new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));

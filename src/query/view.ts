@@ -10,6 +10,7 @@ function fileList(files: readonly string[]): string {
 export function rawRelation(kind: OutputFileKind, files: readonly string[]): string {
   switch (kind) {
     case 'parquet':
+    case 'ocsf':
       return `read_parquet(${fileList(files)}, union_by_name = true, hive_partitioning = false)`;
     case 'jsonl':
       return `read_json(${fileList(files)}, format = 'newline_delimited', union_by_name = true, compression = 'gzip', sample_size = -1)`;

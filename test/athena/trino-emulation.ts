@@ -16,6 +16,8 @@ export const TRINO_EMULATION = [
   // slice(array, start, length); DuckDB's list_slice takes start and end.
   `CREATE MACRO trino_slice(a, s, n) AS list_slice(a, s, s + n - 1)`,
   `CREATE MACRO trino_from_unixtime(e) AS make_timestamp(CAST(e AS BIGINT) * 1000000)`,
+  // element_at(array, 1-based index) and element_at(map, key): NULL when absent, as a subscript is in DuckDB.
+  `CREATE MACRO trino_element_at(c, k) AS c[k]`,
 ];
 
 /**
@@ -37,5 +39,6 @@ export function trinoToDuckdb(sql: string): string {
     .replace(/\bslice\(/g, 'trino_slice(')
     .replace(/\bto_unixtime\(/g, 'trino_to_unixtime(')
     .replace(/\bfrom_unixtime\(/g, 'trino_from_unixtime(')
+    .replace(/\belement_at\(/g, 'trino_element_at(')
     .replace(/ \/ (?!nullif\()/g, ' // ');
 }

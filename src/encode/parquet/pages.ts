@@ -1,6 +1,6 @@
 import { ByteWriter } from './bytes.js';
 import { type CompressionName, compressPage } from './codecs.js';
-import { writeLevels } from './rle.js';
+import { bitWidthFor, writeLevels, writeRleHybrid } from './rle.js';
 import { Encoding, PageType } from './schema.js';
 import { encodeThrift, type ThriftStruct } from './thrift.js';
 
@@ -92,4 +92,47 @@ export function countDefined(defined: Uint8Array, from: number, to: number): num
   let n = 0;
   for (let i = from; i < to; i++) n += defined[i];
   return n;
+}
+
+let levelScratch = new Int32Array(1024);
+
+/** Appends levels[from, from + count) as a length-prefixed RLE / bit-packed run of `bitWidth` bits. */
+function writeLevelRun(body: ByteWriter, levels: Uint8Array, from: number, count: number, bitWidth: number): void {
+  const at = body.length;
+  body.int32(0);
+  if (levelScratch.length < count) levelScratch = new Int32Array(Math.max(count, levelScratch.length * 2));
+  levelScratch.set(levels.subarray(from, from + count));
+  writeRleHybrid(body, levelScratch, count, bitWidth);
+  body.view.setInt32(at, body.length - at - 4, true);
+}
+
+/**
+ * A v1 data page of a nested column: level entries [from, from + count) — repetition levels (when the column
+ * has any), definition levels (when it has any), each length-prefixed RLE — then the values of the entries
+ * that are defined to the leaf. `count` is the page's num_values.
+ */
+export function leveledDataPage(
+  repetition: Uint8Array | undefined,
+  maxRepetition: number,
+  definition: Uint8Array,
+  maxDefinition: number,
+  from: number,
+  count: number,
+  values: Uint8Array,
+  encoding: number,
+  compression: CompressionName,
+): EncodedPage {
+  const body = new ByteWriter(values.length + 64);
+  if (maxRepetition > 0 && repetition) writeLevelRun(body, repetition, from, count, bitWidthFor(maxRepetition));
+  if (maxDefinition > 0) writeLevelRun(body, definition, from, count, bitWidthFor(maxDefinition));
+  body.bytes(values);
+  return page(PageType.DATA_PAGE, body.written(), compression, [
+    5,
+    [
+      [1, { i32: count }],
+      [2, { i32: encoding }],
+      [3, { i32: Encoding.RLE }],
+      [4, { i32: Encoding.RLE }],
+    ],
+  ]);
 }

@@ -64,60 +64,93 @@ export class ParquetWriter {
   flushRowGroup(): Uint8Array[] {
     const rows = this.rows;
     if (rows === 0) return [];
-    const parts: Uint8Array[] = [];
-    const chunks: ThriftStruct[] = [];
-    const groupStart = this.offset;
-    let uncompressedTotal = 0;
+    const group = new RowGroupBuilder(this.offset, this.compression);
     for (const column of this.columns) {
-      const chunk = column.encode(rows, this.compression);
-      const start = this.offset;
-      let compressed = 0;
-      let uncompressed = 0;
-      for (const page of chunk.pages) {
-        parts.push(...page.bytes);
-        compressed += page.compressedSize;
-        uncompressed += page.uncompressedSize;
-      }
-      this.offset += compressed;
-      uncompressedTotal += uncompressed;
-      const dataPageOffset = chunk.hasDictionary ? start + chunk.pages[0].compressedSize : start;
-      chunks.push(
-        columnChunk(column.spec, chunk, rows, this.compression, { start, dataPageOffset, compressed, uncompressed }),
-      );
+      group.add(column.encode(rows, this.compression), physicalType(column.spec.kind), [column.spec.name], rows);
       column.reset();
     }
-    this.rowGroups.push([
-      [1, { list: { struct: chunks } }],
-      [2, { i64: uncompressedTotal }],
-      [3, { i64: rows }],
-      [5, { i64: groupStart }],
-      [6, { i64: this.offset - groupStart }],
-      [7, { i32: this.rowGroups.length }],
-    ]);
+    this.rowGroups.push(group.struct(rows, this.rowGroups.length));
+    this.offset = group.end;
     this.totalRows += rows;
     this.rows = 0;
-    return parts;
+    return group.parts;
   }
 
   /** Flushes what is buffered and returns the remaining bytes: last row group, footer, length, magic. */
   finish(): Uint8Array[] {
     const parts = this.flushRowGroup();
     const specs = this.columns.map((c) => c.spec);
-    const meta = encodeThrift([
-      [1, { i32: 1 }],
-      [2, { list: { struct: schemaElements(specs) } }],
-      [3, { i64: this.totalRows }],
-      [4, { list: { struct: this.rowGroups } }],
-      [6, { binary: CREATED_BY }],
-      // column_orders: TypeDefinedOrder for every leaf, so readers trust min_value/max_value of strings.
-      [7, { list: { struct: specs.map((): ThriftStruct => [[1, { struct: [] }]]) } }],
-    ]);
-    const tail = new ByteWriter(8);
-    tail.int32(meta.length);
-    tail.bytes(MAGIC);
-    parts.push(meta.written(), tail.written());
+    parts.push(...fileFooter(schemaElements(specs), this.totalRows, this.rowGroups, specs.length));
     return parts;
   }
+}
+
+/** One row group in the making: its column chunks' bytes, appended from file offset `start` on, and their entries. */
+export class RowGroupBuilder {
+  readonly parts: Uint8Array[] = [];
+  private readonly chunks: ThriftStruct[] = [];
+  private uncompressedTotal = 0;
+  /** The file offset after the chunks added so far. */
+  end: number;
+
+  constructor(
+    private readonly start: number,
+    private readonly compression: CompressionName,
+  ) {
+    this.end = start;
+  }
+
+  /** Appends a column chunk; `values` counts its level entries (rows, for a flat column). */
+  add(chunk: EncodedChunk, physical: number, path: readonly string[], values: number): void {
+    const start = this.end;
+    let compressed = 0;
+    let uncompressed = 0;
+    for (const page of chunk.pages) {
+      this.parts.push(...page.bytes);
+      compressed += page.compressedSize;
+      uncompressed += page.uncompressedSize;
+    }
+    this.end += compressed;
+    this.uncompressedTotal += uncompressed;
+    const dataPageOffset = chunk.hasDictionary ? start + chunk.pages[0].compressedSize : start;
+    this.chunks.push(
+      columnChunk(physical, path, chunk, values, this.compression, { start, dataPageOffset, compressed, uncompressed }),
+    );
+  }
+
+  /** The footer's RowGroup entry. */
+  struct(rows: number, ordinal: number): ThriftStruct {
+    return [
+      [1, { list: { struct: this.chunks } }],
+      [2, { i64: this.uncompressedTotal }],
+      [3, { i64: rows }],
+      [5, { i64: this.start }],
+      [6, { i64: this.end - this.start }],
+      [7, { i32: ordinal }],
+    ];
+  }
+}
+
+/** The end of a file: its FileMetaData, the metadata's length and the closing magic. */
+export function fileFooter(
+  schema: readonly ThriftStruct[],
+  rows: number,
+  rowGroups: readonly ThriftStruct[],
+  leaves: number,
+): Uint8Array[] {
+  const meta = encodeThrift([
+    [1, { i32: 1 }],
+    [2, { list: { struct: schema } }],
+    [3, { i64: rows }],
+    [4, { list: { struct: rowGroups } }],
+    [6, { binary: CREATED_BY }],
+    // column_orders: TypeDefinedOrder for every leaf, so readers trust min_value/max_value of strings.
+    [7, { list: { struct: Array.from({ length: leaves }, (): ThriftStruct => [[1, { struct: [] }]]) } }],
+  ]);
+  const tail = new ByteWriter(8);
+  tail.int32(meta.length);
+  tail.bytes(MAGIC);
+  return [meta.written(), tail.written()];
 }
 
 function encodingStats(chunk: EncodedChunk): ThriftStruct[] {
@@ -143,10 +176,12 @@ interface ChunkPlacement {
   readonly uncompressed: number;
 }
 
-function columnChunk(
-  spec: ColumnSpec,
+/** The footer's ColumnChunk of one leaf: `values` counts its level entries (rows, for a flat column). */
+export function columnChunk(
+  physical: number,
+  path: readonly string[],
   chunk: EncodedChunk,
-  rows: number,
+  values: number,
   compression: CompressionName,
   at: ChunkPlacement,
 ): ThriftStruct {
@@ -156,11 +191,11 @@ function columnChunk(
     [6, chunk.min && { binary: chunk.min }],
   ];
   const metaData: ThriftStruct = [
-    [1, { i32: physicalType(spec.kind) }],
+    [1, { i32: physical }],
     [2, { list: { i32: chunk.encodings } }],
-    [3, { list: { binary: [spec.name] } }],
+    [3, { list: { binary: [...path] } }],
     [4, { i32: CODEC_IDS[compression] }],
-    [5, { i64: rows }],
+    [5, { i64: values }],
     [6, { i64: at.uncompressed }],
     [7, { i64: at.compressed }],
     [9, { i64: at.dataPageOffset }],
