@@ -18,6 +18,7 @@ import { describeLimit, type MemoryLimit, memoryLimit, outOfMemoryMessage, parse
 import type { QueryResult } from './output.js';
 import { fetchRemoteOutputs } from './remote-outputs.js';
 import { planSource, type SourcePlan } from './source.js';
+import { completedFingerprint, recordCompleted, stashFingerprint } from './stash-fingerprint.js';
 import { snakeCase, toJsonValue } from './values.js';
 import { rawRelation, timeWindow, typedColumns } from './view.js';
 
@@ -81,25 +82,33 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
     description = `${remote.files.length} ${remote.fileKind} file${remote.files.length === 1 ? '' : 's'} under ${src} (${remote.fetched} fetched now, ${remote.pruned} outside the window)`;
   } else if (plan.kind === 'stash') {
     const dir = stashCacheDir(cacheRoot, { ...options, url: plan.url });
-    let objects = 0;
-    const run = await convert(plan.url, dir, {
-      to: ['parquet'],
-      layout: 'hive',
-      fields: options.fields,
-      logGroupFormats: options.logGroupFormats,
-      endpointUrl: options.endpointUrl,
-      region: options.region,
-      onProgress: options.onConvertProgress,
-      onResult: (r) => {
-        objects++;
-        if (r.status === 'failed') failures.push({ key: r.key, error: r.error ?? 'failed' });
-        options.onConvertResult?.(r);
-      },
-    });
-    // The cache is a lake (DESIGN §10): what this run added is merged into one sorted file per day, so every
-    // later question reads few big files, not one small file per object and hour.
-    if (run.objects.converted > 0)
-      await compactLake(new LocalStorage(dir), { threads: { url: dir, count: availableParallelism() } });
+    const shape = { fields: options.fields, logGroupFormats: options.logGroupFormats, region: options.region };
+    const listed = await stashFingerprint(plan.url, { ...options, shape });
+    let objects = listed.objects;
+    if ((await completedFingerprint(dir))?.digest !== listed.digest) {
+      objects = 0;
+      const run = await convert(plan.url, dir, {
+        to: ['parquet'],
+        layout: 'hive',
+        fields: options.fields,
+        logGroupFormats: options.logGroupFormats,
+        endpointUrl: options.endpointUrl,
+        region: options.region,
+        onProgress: options.onConvertProgress,
+        onResult: (r) => {
+          objects++;
+          if (r.status === 'failed') failures.push({ key: r.key, error: r.error ?? 'failed' });
+          options.onConvertResult?.(r);
+        },
+      });
+      // The cache is a lake (DESIGN §10): what this run added is merged into one sorted file per day, so every
+      // later question reads few big files, not one small file per object and hour.
+      if (run.objects.converted > 0)
+        await compactLake(new LocalStorage(dir), { threads: { url: dir, count: availableParallelism() } });
+      // Complete only when nothing failed and the stash did not change while it converted.
+      if (failures.length === 0 && (await stashFingerprint(plan.url, { ...options, shape })).digest === listed.digest)
+        await recordCompleted(dir, listed);
+    }
     const converted = await planSource(dir).catch(() => undefined);
     if (converted?.kind !== 'outputs') {
       const why = failures.length ? ` (${failures.length} failed, e.g. ${failures[0].key}: ${failures[0].error})` : '';
