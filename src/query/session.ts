@@ -105,9 +105,9 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
       // later question reads few big files, not one small file per object and hour.
       if (run.objects.converted > 0)
         await compactLake(new LocalStorage(dir), { threads: { url: dir, count: availableParallelism() } });
-      // Complete only when nothing failed and the stash did not change while it converted.
-      if (failures.length === 0 && (await stashFingerprint(plan.url, { ...options, shape })).digest === listed.digest)
-        await recordCompleted(dir, listed);
+      // Complete when nothing failed. Convert listed after `listed` was taken, so the cache holds every object
+      // of that listing in its version then or a later one; a later listing that differs converts again.
+      if (failures.length === 0) await recordCompleted(dir, listed);
     }
     const converted = await planSource(dir).catch(() => undefined);
     if (converted?.kind !== 'outputs') {
