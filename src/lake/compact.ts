@@ -6,11 +6,13 @@ import type { DayGroup } from './compact-day.js';
 import type { WrittenFile } from './compacted-file.js';
 import { type DayCompactor, dayJob, inThreadCompactor, threadCompactor } from './day-compactors.js';
 import {
+  COMPACTED_ROOT,
   type CompactedFile,
   dayId,
   type LakeDay,
   parseCompactedKey,
   parseRecentKey,
+  RECENT_ROOT,
   type RecentFile,
 } from './lake-keys.js';
 import { acquireLock, LakeLockedError } from './lock.js';
@@ -363,7 +365,8 @@ interface LakeListing {
 
 async function listLake(dest: Storage): Promise<LakeListing> {
   const listing: LakeListing = { keys: new Set(), recent: [], compacted: [], days: new Set() };
-  for await (const info of dest.list()) {
+  // Only where data files live: `_flowlake/` holds a completion marker per source object (14,400 for ten days).
+  for await (const info of dest.list({ prefixes: [RECENT_ROOT, COMPACTED_ROOT] })) {
     listing.keys.add(info.key);
     const recent = parseRecentKey(info.key);
     if (recent) {

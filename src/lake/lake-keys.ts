@@ -11,6 +11,8 @@
  */
 
 export const COMPACTED_ROOT = 'compacted/';
+/** Where convert writes the recent (hourly) files. */
+export const RECENT_ROOT = 'AWSLogs/';
 
 /** One account, region and UTC day of the lake: the unit compaction works on. */
 export interface LakeDay {
