@@ -127,6 +127,8 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
   // A run over the whole lake (or a window of it) holds the lake's compaction lock: a second one refuses. A run
   // over named days (one function of the stack's compaction map) holds only its days' locks, so several run at once.
   const lock = options.days ? undefined : await acquireLock(dest, 'compact', 'flowlake compact');
+  // Threads start now, so that they load while the lake is listed and its footers read.
+  const compactors = startCompactors(dest, options);
   try {
     const listing = await listLake(dest);
     const view = await readLakeView(dest, listing.keys);
@@ -237,27 +239,22 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
 
     report();
     for (const day of cleanups) await onDay(day);
-    const compactors = startCompactors(dest, options, todo.length);
-    try {
-      // Each lane takes the next day when it is free; the first error stops the others' next days.
-      let next = 0;
-      let stopped: unknown;
-      await Promise.all(
-        compactors.map(async (compactor) => {
-          while (next < todo.length && stopped === undefined) {
-            const w = todo[next++];
-            try {
-              await compactOne(compactor, w);
-            } catch (err) {
-              stopped ??= err;
-            }
+    // Each lane takes the next day when it is free; the first error stops the others' next days.
+    let next = 0;
+    let stopped: unknown;
+    await Promise.all(
+      compactors.map(async (compactor) => {
+        while (next < todo.length && stopped === undefined) {
+          const w = todo[next++];
+          try {
+            await compactOne(compactor, w);
+          } catch (err) {
+            stopped ??= err;
           }
-        }),
-      );
-      if (stopped !== undefined) throw stopped;
-    } finally {
-      await Promise.all(compactors.map((c) => c.close()));
-    }
+        }
+      }),
+    );
+    if (stopped !== undefined) throw stopped;
     return {
       lake: dest.root,
       generation,
@@ -279,6 +276,7 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    await Promise.all(compactors.map((c) => c.close()));
     await lock?.release();
   }
 }
@@ -325,11 +323,12 @@ function cleanupDays(
   return [...days.values()].sort((a, b) => (dayId(a) < dayId(b) ? -1 : 1));
 }
 
-function startCompactors(dest: Storage, options: CompactOptions, days: number): DayCompactor[] {
+function startCompactors(dest: Storage, options: CompactOptions): DayCompactor[] {
   const threads = options.threads;
-  if (!threads || threads.count <= 1 || days <= 1) return [inThreadCompactor(dest)];
-  const count = Math.min(threads.count, days);
-  return Array.from({ length: count }, () => threadCompactor({ url: threads.url, storage: threads.storage ?? {} }));
+  if (!threads || threads.count <= 1) return [inThreadCompactor(dest)];
+  return Array.from({ length: threads.count }, () =>
+    threadCompactor({ url: threads.url, storage: threads.storage ?? {} }),
+  );
 }
 
 /** A lake has flowlake's bookkeeping; anything else is refused before a file is touched. */
