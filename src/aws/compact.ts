@@ -33,22 +33,25 @@ export type CompactRequest =
   | { readonly since?: string; readonly until?: string; readonly days?: undefined };
 
 /** What the function returns (and logs): the compaction report without its per-run detail. */
-export interface CompactSummary {
-  readonly lake: string;
+export interface CompactSummary
+  extends Pick<
+    CompactReport,
+    | 'lake'
+    | 'days'
+    | 'failures'
+    | 'filesIn'
+    | 'bytesIn'
+    | 'filesOut'
+    | 'bytesOut'
+    | 'rows'
+    | 'retiredDeleted'
+    | 'retiredWaiting'
+    | 'orphansRemoved'
+    | 'seconds'
+  > {
   /** The days asked for (`YYYYMMDD`), or the window. */
   readonly requested: CompactRequest;
   readonly generation?: string;
-  readonly days: CompactReport['days'];
-  readonly failures: CompactReport['failures'];
-  readonly filesIn: number;
-  readonly bytesIn: number;
-  readonly filesOut: number;
-  readonly bytesOut: number;
-  readonly rows: number;
-  readonly retiredDeleted: number;
-  readonly retiredWaiting: number;
-  readonly orphansRemoved: number;
-  readonly seconds: number;
   /** Set when the lake has no bookkeeping yet (nothing was ever converted into it): nothing was done. */
   readonly note?: string;
 }

@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { describe, it } from 'node:test';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { PAGE_DECOMPRESSORS } from '../../src/decode/parquet-input.js';
 import { type CompressionName, zstdAvailable } from '../../src/encode/parquet/codecs.js';
 import { leaf, list, map, type SchemaNode, struct } from '../../src/encode/parquet/nested-schema.js';
 import { NestedParquetWriter } from '../../src/encode/parquet/nested-writer.js';
 import { MAX_PAGE_BYTES, MAX_PAGE_ROWS } from '../../src/encode/parquet/pages.js';
+import { duckdbForTests } from '../support/duckdb.js';
 import { pageSizes } from '../support/parquet-pages.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const dir = tempDir('flowlake-nested-');
-let db: DuckDBInstance;
-let con: DuckDBConnection;
-before(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  con = await db.connect();
-});
-after(() => {
-  con.closeSync();
-  db.closeSync();
-});
+const duckdb = duckdbForTests();
 
 const SCHEMA: readonly SchemaNode[] = [
   leaf('id', 'int64', 'required'),
@@ -77,7 +68,7 @@ function arrayBufferOf(bytes: Buffer): ArrayBuffer {
 }
 
 async function duck(sql: string): Promise<Record<string, unknown>[]> {
-  return (await con.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  return (await duckdb.connection().runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
 describe('nested Parquet columns (structs, lists, maps: definition and repetition levels)', () => {

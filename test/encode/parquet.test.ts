@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { describe, it } from 'node:test';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { PAGE_DECOMPRESSORS } from '../../src/decode/parquet-input.js';
 import type { EventBatch } from '../../src/decode/types.js';
@@ -11,6 +10,7 @@ import { type CompressionName, zstdAvailable } from '../../src/encode/parquet/co
 import { MAX_PAGE_BYTES, MAX_PAGE_ROWS } from '../../src/encode/parquet/pages.js';
 import { createParquetEncoder, ParquetEncoder } from '../../src/encode/parquet.js';
 import { DEFAULT_FORMAT, type FlowFormat, resolveFormat } from '../../src/formats/format.js';
+import { duckdbForTests } from '../support/duckdb.js';
 import { arrayBufferOf, pageSizes } from '../support/parquet-pages.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -21,16 +21,7 @@ const LINE_UNICODE =
   '2 unknown eni-ünïcødé-😀 2001:db8::1 2001:db8::2 22 22 17 9999999999 12345678901234 1580515200 1580515260 REJECT OK';
 
 const dir = tempDir('flowlake-parquet-');
-let db: DuckDBInstance;
-let con: DuckDBConnection;
-before(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  con = await db.connect();
-});
-after(() => {
-  con.closeSync();
-  db.closeSync();
-});
+const duckdb = duckdbForTests();
 
 interface EncodeOptions {
   rowGroupRows?: number;
@@ -75,7 +66,7 @@ function save(bytes: Buffer): string {
 }
 
 async function duck(sql: string): Promise<Record<string, unknown>[]> {
-  return (await con.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  return (await duckdb.connection().runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
 describe('Parquet encoder', () => {

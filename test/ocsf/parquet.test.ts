@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { describe, it } from 'node:test';
 import { parquetReadObjects } from 'hyparquet';
 import { PAGE_DECOMPRESSORS } from '../../src/decode/parquet-input.js';
 import { NestedParquetWriter } from '../../src/encode/parquet/nested-writer.js';
 import { resolveFormat } from '../../src/formats/format.js';
 import type { OcsfRecord } from '../../src/ocsf/map.js';
 import { OCSF_ROOT_NAME, OCSF_SCHEMA } from '../../src/ocsf/schema.js';
+import { duckdbForTests } from '../support/duckdb.js';
 import { tempDir } from '../support/temp-dir.js';
 import { mapped } from './lines.js';
 
 const dir = tempDir('flowlake-ocsf-parquet-');
-let db: DuckDBInstance;
-let con: DuckDBConnection;
-before(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  con = await db.connect();
-});
-after(() => {
-  con.closeSync();
-  db.closeSync();
-});
+const duckdb = duckdbForTests();
 
 function fileOf(records: readonly OcsfRecord[]): Buffer {
   const writer = new NestedParquetWriter({ rootName: OCSF_ROOT_NAME, fields: OCSF_SCHEMA, compression: 'gzip' });
@@ -82,7 +73,7 @@ describe('OCSF records in Parquet', () => {
     const path = join(dir, 'ocsf.parquet');
     writeFileSync(path, fileOf(RECORDS));
     const rows = await (
-      await con.runAndReadAll(
+      await duckdb.connection().runAndReadAll(
         `SELECT src_endpoint.ip AS ip, src_endpoint.intermediate_ips AS via, cloud.account.uid AS account,
                 unmapped['sublocation_type'] AS sublocation, metadata.profiles AS profiles, "time",
                 epoch_ms(time_dt) AS time_dt, traffic.bytes AS bytes, activity_name, type_uid FROM '${path}'`,
@@ -126,9 +117,9 @@ describe('OCSF records in Parquet', () => {
         type_uid: '400106',
       },
     ]);
-    const types = (await (await con.runAndReadAll(`DESCRIBE SELECT * FROM '${path}'`)).getRowObjectsJson()).map(
-      (r) => `${r.column_name} ${r.column_type}`,
-    );
+    const types = (
+      await (await duckdb.connection().runAndReadAll(`DESCRIBE SELECT * FROM '${path}'`)).getRowObjectsJson()
+    ).map((r) => `${r.column_name} ${r.column_type}`);
     assert.deepEqual(types, [
       'metadata STRUCT(product STRUCT("version" VARCHAR, "name" VARCHAR, feature STRUCT("name" VARCHAR), vendor_name VARCHAR), profiles VARCHAR[], "version" VARCHAR)',
       'cloud STRUCT(account STRUCT(uid VARCHAR), region VARCHAR, "zone" VARCHAR, provider VARCHAR)',
