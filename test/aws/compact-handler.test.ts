@@ -15,7 +15,7 @@ import { writeSampleStash } from '../../src/sample/stash.js';
 import { filesUnder } from '../support/files.js';
 import { flowsDigest } from '../support/lake-digest.js';
 import { downloadPrefix, uploadFolder } from '../support/s3-lake.js';
-import { keysUnder, type S3TestServer, startS3Server, TEST_REGION, uniqueBucketName } from '../support/s3-server.js';
+import { keysUnder, type S3TestServer, startS3ServerForFunctions, uniqueBucketName } from '../support/s3-server.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /** 2020-02-01T23:40Z: the stash crosses midnight, so each account has rows on the 1st and the 2nd. */
@@ -71,11 +71,7 @@ describe('the compaction Lambda over the S3 emulator', () => {
   let expected: Awaited<ReturnType<typeof flowsDigest>>;
 
   before(async () => {
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    server = await startS3Server();
-    process.env.AWS_ENDPOINT_URL_S3 = server.endpoint;
-    process.env.AWS_REGION = TEST_REGION;
-    await server.createBucket(bucket);
+    server = await startS3ServerForFunctions(bucket);
     const stash = tempDir();
     await writeSampleStash(stash, { objects: 40, events: 100, seed: 21, startTime: LATE_EVENING });
     local = tempDir();

@@ -26,7 +26,13 @@ import { LocalStorage } from '../../src/storage/local.js';
 import { filesUnder } from '../support/files.js';
 import { flowsDigest } from '../support/lake-digest.js';
 import { downloadPrefix } from '../support/s3-lake.js';
-import { keysUnder, type S3TestServer, startS3Server, TEST_REGION, uniqueBucketName } from '../support/s3-server.js';
+import {
+  keysUnder,
+  type S3TestServer,
+  startS3ServerForFunctions,
+  TEST_REGION,
+  uniqueBucketName,
+} from '../support/s3-server.js';
 import { tempDir } from '../support/temp-dir.js';
 import { definitionFromTemplate, runBackfillLocally } from './local-backfill.js';
 
@@ -50,12 +56,7 @@ describe('the lake backfill, run by aws-local-stepfunctions against the S3 emula
   let expected: Awaited<ReturnType<typeof flowsDigest>>;
 
   before(async () => {
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    server = await startS3Server();
-    process.env.AWS_ENDPOINT_URL_S3 = server.endpoint;
-    process.env.AWS_REGION = TEST_REGION;
-    await server.createBucket(source);
-    await server.createBucket(dest);
+    server = await startS3ServerForFunctions(source, dest);
     await writeSampleStash(stash, { objects: 24, events: 60, seed: 41, startTime: LATE_EVENING });
     for (const file of filesUnder(stash))
       await server.putObject(source, `stash/${file}`, readFileSync(join(stash, file)));

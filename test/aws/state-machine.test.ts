@@ -11,7 +11,7 @@ import { createSummary, readSummaryConfig } from '../../src/aws/summary.js';
 import { createWorker, type Worker } from '../../src/aws/worker.js';
 import type { RunReport } from '../../src/convert/types.js';
 import { dataEnvelope, firehoseObject, gz, LINE_OK } from '../support/flow-inputs.js';
-import { type S3TestServer, startS3Server, TEST_REGION, uniqueBucketName } from '../support/s3-server.js';
+import { type S3TestServer, startS3ServerForFunctions, uniqueBucketName } from '../support/s3-server.js';
 import { definitionFromTemplate, runBackfillLocally } from './local-backfill.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: state machine definitions and reports are free-form JSON here
@@ -28,12 +28,7 @@ describe('backfill state machine, run by aws-local-stepfunctions against the S3 
   const silent = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
 
   before(async () => {
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    server = await startS3Server();
-    process.env.AWS_ENDPOINT_URL_S3 = server.endpoint;
-    process.env.AWS_REGION = TEST_REGION;
-    await server.createBucket(source);
-    await server.createBucket(dest);
+    server = await startS3ServerForFunctions(source, dest);
     for (let i = 0; i < 3; i++) {
       const body = firehoseObject([dataEnvelope([{ timestamp: 1580515180000 + i, message: LINE_OK }])]);
       await server.putObject(source, `${hour}firehose-${i}`, body);

@@ -15,7 +15,7 @@ import { createWorker, type Worker } from '../../src/aws/worker.js';
 import { dataEnvelope, firehoseObject, gz, LINE_NODATA, LINE_OK } from '../support/flow-inputs.js';
 import {
   type S3TestServer,
-  startS3Server,
+  startS3ServerForFunctions,
   TEST_CREDENTIALS,
   TEST_REGION,
   uniqueBucketName,
@@ -58,12 +58,7 @@ describe('worker on the real-time path (SQS from fauxqs, S3 emulator)', () => {
   const handler = (event: SQSEvent) => worker(event) as Promise<SQSBatchResponse>;
 
   before(async () => {
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    server = await startS3Server();
-    process.env.AWS_ENDPOINT_URL_S3 = server.endpoint;
-    process.env.AWS_REGION = TEST_REGION;
-    await server.createBucket(source);
-    await server.createBucket(dest);
+    server = await startS3ServerForFunctions(source, dest);
     await server.putObject(source, 'stash/2020/02/01/00/flow logs+1', good);
     await server.putObject(source, 'stash/2020/02/01/00/broken', broken);
     sqs = new SQSClient({ endpoint: server.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });

@@ -239,6 +239,19 @@ export async function startS3Server(): Promise<S3TestServer> {
 }
 
 /** A bucket name no other test uses. */
+/**
+ * The test server for code that builds its own S3 clients from the environment (the Lambda functions): the
+ * environment points at it, Powertools metrics are off, and the buckets exist.
+ */
+export async function startS3ServerForFunctions(...buckets: string[]): Promise<S3TestServer> {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const server = await startS3Server();
+  process.env.AWS_ENDPOINT_URL_S3 = server.endpoint;
+  process.env.AWS_REGION = TEST_REGION;
+  for (const bucket of buckets) await server.createBucket(bucket);
+  return server;
+}
+
 export function uniqueBucketName(label = 'bucket'): string {
   return `${label}-${randomBytes(4).toString('hex')}`;
 }
