@@ -3,14 +3,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { OUTPUT_EXTENSIONS, type OutputKind } from '../encode/types.js';
+import type { OutputKind } from '../encode/types.js';
 import { parseCompactedKey, parseRecentKey } from '../lake/lake-keys.js';
+import { STATE_PREFIX } from '../lake/state.js';
 import { isVisible, type LakeView, readLakeView } from '../lake/visible.js';
 import { openStorage } from '../storage/index.js';
 import { keyToSegments, TEMP_PREFIX } from '../storage/key-names.js';
 import { LocalStorage } from '../storage/local.js';
 import type { ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
 import { forEachLimit } from '../util/limit.js';
+import { kindOf, preferredKind } from './source.js';
 
 /**
  * flowlake's outputs in S3 (what convert or the stack wrote: any kind, mirror or hive, compacted or not) read as
@@ -35,9 +37,8 @@ export interface RemoteOutputOptions extends StorageOptions {
   readonly until?: number;
 }
 
-const KINDS = (['parquet', 'jsonl', 'csv'] as const).map((kind) => [kind, OUTPUT_EXTENSIONS[kind]] as const);
 const BOOKKEEPING = '_flowlake/';
-const STATE_FOLDER = 'lake-state/';
+
 const FETCHES_AT_ONCE = 8;
 const HOUR_S = 3600;
 
@@ -51,7 +52,7 @@ export async function fetchRemoteOutputs(
     const found = await listConsistently(remote);
     if (!found) return undefined;
     const { listing, view } = found;
-    const fileKind = KINDS.map(([kind]) => kind).find((kind) => listing.byKind.has(kind));
+    const fileKind = preferredKind(listing.byKind);
     if (!fileKind) return undefined;
     const all = listing.byKind.get(fileKind) ?? [];
     const visible = view ? all.filter((o) => isVisible(view, o.key)) : all;
@@ -93,7 +94,7 @@ async function listConsistently(remote: Storage): Promise<{ listing: Listing; vi
 /** The versions of the state objects (one listing request for a small lake). */
 async function stateStamp(remote: Storage): Promise<string> {
   const parts: string[] = [];
-  for await (const info of remote.list({ prefixes: [STATE_FOLDER] })) parts.push(`${info.key} ${info.etag}`);
+  for await (const info of remote.list({ prefixes: [STATE_PREFIX] })) parts.push(`${info.key} ${info.etag}`);
   return parts.join('\n');
 }
 
@@ -115,7 +116,7 @@ async function listOutputs(remote: Storage): Promise<Listing | undefined> {
   }
   const byKind = new Map<OutputKind, ObjectInfo[]>();
   for await (const info of remote.list()) {
-    if (info.key.startsWith(BOOKKEEPING) || info.key.startsWith(STATE_FOLDER)) continue;
+    if (info.key.startsWith(BOOKKEEPING) || info.key.startsWith(STATE_PREFIX)) continue;
     const name = info.key.slice(info.key.lastIndexOf('/') + 1);
     if (name.startsWith(TEMP_PREFIX)) continue;
     const kind = kindOf(name);
@@ -128,11 +129,6 @@ async function listOutputs(remote: Storage): Promise<Listing | undefined> {
     byKind.set(kind, list);
   }
   return byKind.size > 0 ? { byKind, bookkeeping } : undefined;
-}
-
-function kindOf(name: string): OutputKind | undefined {
-  if (name.endsWith('.rejects.jsonl.gz')) return undefined;
-  return KINDS.find(([, ext]) => name.endsWith(ext))?.[0];
 }
 
 /** Whether a file's partition can hold rows whose `start` is in [since, until): hive partitions are by `start`. */

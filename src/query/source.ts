@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { OUTPUT_EXTENSIONS, type OutputKind } from '../encode/types.js';
-import { readState, stateFingerprint } from '../lake/state.js';
+import { readState, STATE_PREFIX, stateFingerprint } from '../lake/state.js';
 import { isVisible, type LakeView, readLakeView } from '../lake/visible.js';
 import { TEMP_PREFIX } from '../storage/key-names.js';
 import { LocalStorage } from '../storage/local.js';
@@ -21,9 +21,14 @@ export type SourcePlan =
 /** Output kinds in the order a folder holding several is read. */
 const EXTENSIONS = (['parquet', 'jsonl', 'csv'] as const).map((kind) => [kind, OUTPUT_EXTENSIONS[kind]] as const);
 
+/** The kind to read when a source holds several (one pass with several kinds writes the same rows into each). */
+export function preferredKind(present: ReadonlySet<OutputFileKind> | ReadonlyMap<OutputFileKind, unknown>) {
+  return EXTENSIONS.map(([kind]) => kind).find((kind) => present.has(kind));
+}
+
 /** Bookkeeping folders (convert's anywhere, the lake state compaction publishes at the top) are never data. */
 const OWN_FOLDER = '_flowlake';
-const STATE_FOLDER = 'lake-state';
+const STATE_FOLDER = STATE_PREFIX.slice(0, -1);
 /** A compaction that publishes while the folder is listed: list again (a publish is rare and quick). */
 const LIST_ATTEMPTS = 5;
 
@@ -44,7 +49,7 @@ export async function planSource(src: string): Promise<SourcePlan> {
   }
   const listing = await listOutputs(root);
   const { byKind, other, bookkeeping } = listing;
-  const chosen = EXTENSIONS.map(([kind]) => kind).find((kind) => byKind.has(kind));
+  const chosen = preferredKind(byKind);
   if (chosen && (other === 0 || bookkeeping)) {
     return { kind: 'outputs', fileKind: chosen, files: (byKind.get(chosen) ?? []).sort(), other };
   }
@@ -103,7 +108,8 @@ async function walkOutputs(root: string): Promise<OutputListing> {
   return { byKind, other, bookkeeping };
 }
 
-function kindOf(name: string): OutputFileKind | undefined {
+/** The output kind a file name says (rejects files are bookkeeping, not outputs). */
+export function kindOf(name: string): OutputFileKind | undefined {
   if (name.endsWith('.rejects.jsonl.gz')) return undefined;
   return EXTENSIONS.find(([, ext]) => name.endsWith(ext))?.[0];
 }
