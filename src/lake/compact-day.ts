@@ -2,6 +2,7 @@ import type { CompressionName } from '../encode/parquet/codecs.js';
 import { columnsFor } from '../encode/parquet/schema.js';
 import type { FlowFormat } from '../formats/format.js';
 import type { Storage } from '../storage/types.js';
+import { type ColumnValues, concatColumns, type NumberValues } from './column-values.js';
 import { CompactedFileWriter, type WrittenFile } from './compacted-file.js';
 import { compactedKey, type LakeDay } from './lake-keys.js';
 import { LakeFileReader, type RowGroupValues } from './parquet-file.js';
@@ -111,7 +112,7 @@ function dayStartMs(day: LakeDay): number {
 
 /** Rows [from, to) of a row group read back, with each row's sort key. */
 interface Segment {
-  readonly columns: ArrayLike<unknown>[];
+  readonly columns: readonly ColumnValues[];
   readonly keys: Float64Array;
   readonly from: number;
   readonly to: number;
@@ -124,12 +125,11 @@ function rowKeyReader(format: FlowFormat): RowKeys {
   const startColumn = format.startIndex >= 0 ? format.startIndex + 1 : -1; // column 0 is `timestamp`
   return ({ rows, columns }) => {
     const keys = new Float64Array(rows);
-    const starts = startColumn >= 0 ? columns[startColumn] : undefined;
-    const times = columns[0];
+    const times = columns[0] as NumberValues;
+    const starts = startColumn >= 0 ? (columns[startColumn] as NumberValues) : undefined;
     for (let i = 0; i < rows; i++) {
-      const start = starts?.[i];
-      const time = times[i];
-      keys[i] = typeof start === 'number' ? start * 1000 : typeof time === 'number' ? time : Number.POSITIVE_INFINITY;
+      keys[i] = times.defined[i] ? times.values[i] : Number.POSITIVE_INFINITY;
+      if (starts?.defined[i]) keys[i] = starts.values[i] * 1000;
     }
     return keys;
   };
@@ -179,8 +179,8 @@ class SortedFileCursor {
 /** The rows of the segments, side by side, and the order that sorts them by key (ties keep input order). */
 interface MergedRows {
   readonly rows: number;
-  /** One array per column: the segments' rows one after another. */
-  readonly columns: readonly ArrayLike<unknown>[];
+  /** One typed column per leaf: the segments' rows one after another. */
+  readonly columns: readonly ColumnValues[];
   /** Positions in `columns`, in key order. */
   readonly order: Uint32Array;
 }
@@ -197,18 +197,18 @@ function mergeByKey(segments: readonly Segment[], columnCount: number): MergedRo
   let sorted = true;
   for (let i = 1; i < rows && sorted; i++) if (keys[i] < keys[i - 1]) sorted = false;
   const order = sorted ? identity(rows) : (countingOrder(keys) ?? comparisonOrder(keys));
+  if (segments.length === 0) return { rows: 0, columns: [], order: new Uint32Array(0) };
   const only = segments.length === 1 ? segments[0] : undefined;
-  if (only && only.from === 0 && only.to === only.columns[0]?.length) return { rows, columns: only.columns, order };
-  // One plain loop per segment and column (the values stay in their arrays' element kinds).
-  const columns: unknown[][] = [];
+  if (only && only.from === 0 && only.to === only.keys.length) return { rows, columns: only.columns, order };
+  const columns: ColumnValues[] = [];
   for (let c = 0; c < columnCount; c++) {
-    const out = new Array<unknown>(rows);
-    let at = 0;
-    for (const seg of segments) {
-      const values = seg.columns[c];
-      for (let r = seg.from; r < seg.to; r++) out[at++] = values[r];
-    }
-    columns.push(out);
+    const kind = segments[0].columns[c].kind;
+    columns.push(
+      concatColumns(
+        kind,
+        segments.map((seg) => ({ column: seg.columns[c], from: seg.from, to: seg.to })),
+      ),
+    );
   }
   return { rows, columns, order };
 }

@@ -5,6 +5,7 @@ import type { ColumnSpec } from '../encode/parquet/schema.js';
 import type { StringColumn } from '../encode/parquet/string-column.js';
 import { ParquetWriter } from '../encode/parquet/writer.js';
 import type { AtomicWrite, Storage } from '../storage/types.js';
+import type { ColumnValues, NumberValues } from './column-values.js';
 
 export interface WrittenFile {
   readonly key: string;
@@ -13,8 +14,8 @@ export interface WrittenFile {
 }
 
 /**
- * One compacted Parquet file being written: rows arrive as column arrays of decoded values (what the lake's
- * files read back as), in the order they go into the file. It is written through an atomic write, so nothing
+ * One compacted Parquet file being written: rows arrive as typed columns (what the lake's files read back
+ * as), in the order they go into the file. It is written through an atomic write, so nothing
  * of it is visible until commit — and even then only its name, which no reader counts before the lake's state
  * says its generation is live.
  */
@@ -37,8 +38,8 @@ export class CompactedFileWriter {
     this.write = dest.writeAtomic(key, { contentType: 'application/vnd.apache.parquet' });
   }
 
-  /** Appends rows `order[from..to)` of `columns` (one array per column, nulls as null). */
-  async append(columns: readonly ArrayLike<unknown>[], order: Uint32Array, from: number, to: number): Promise<void> {
+  /** Appends rows `order[from..to)` of `columns` (one typed column per leaf, in the writer's order). */
+  async append(columns: readonly ColumnValues[], order: Uint32Array, from: number, to: number): Promise<void> {
     const writer = this.writer;
     let next = from;
     while (next < to) {
@@ -48,8 +49,13 @@ export class CompactedFileWriter {
       for (let c = 0; c < writer.columns.length; c++) {
         const buffer = writer.columns[c];
         const values = columns[c];
-        if (buffer.spec.kind === 'string') fillStrings(buffer as StringColumn, values, order, next, take, row0);
-        else fillNumbers(buffer as NumberColumn, values, order, next, take, row0);
+        if (buffer.spec.kind === 'string') {
+          if (values.kind !== 'string') throw new Error(`column ${buffer.spec.name} holds numbers, not strings`);
+          (buffer as StringColumn).setFromDictionary(row0, values, order, next, take);
+        } else {
+          if (values.kind !== 'number') throw new Error(`column ${buffer.spec.name} holds strings, not numbers`);
+          fillNumbers(buffer as NumberColumn, values, order, next, take, row0);
+        }
       }
       writer.rows = row0 + take;
       this.rows += take;
@@ -85,33 +91,19 @@ export class CompactedFileWriter {
   }
 }
 
-function fillStrings(
-  column: StringColumn,
-  values: ArrayLike<unknown>,
-  order: Uint32Array,
-  from: number,
-  n: number,
-  row0: number,
-): void {
-  for (let i = 0; i < n; i++) {
-    const v = values[order[from + i]];
-    column.setValue(row0 + i, typeof v === 'string' ? v : null);
-  }
-}
-
 function fillNumbers(
   column: NumberColumn,
-  values: ArrayLike<unknown>,
+  source: NumberValues,
   order: Uint32Array,
   from: number,
   n: number,
   row0: number,
 ): void {
-  const { defined, values: out } = column;
+  const { defined, values } = column;
+  const { defined: sourceDefined, values: sourceValues } = source;
   for (let i = 0; i < n; i++) {
-    const v = values[order[from + i]];
-    const ok = typeof v === 'number' && Number.isFinite(v);
-    defined[row0 + i] = ok ? 1 : 0;
-    out[row0 + i] = ok ? v : 0;
+    const o = order[from + i];
+    defined[row0 + i] = sourceDefined[o];
+    values[row0 + i] = sourceValues[o];
   }
 }

@@ -1,12 +1,21 @@
-import { type AsyncBuffer, type ColumnData, type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  type ColumnChunk,
+  type ColumnData,
+  type FileMetaData,
+  parquetMetadata,
+  parquetRead,
+} from 'hyparquet';
 import { PAGE_DECOMPRESSORS } from '../decode/parquet-input.js';
 import { type ColumnSpec, columnsFor } from '../encode/parquet/schema.js';
 import { type FlowFormat, parseFormat } from '../formats/format.js';
 import type { Storage } from '../storage/types.js';
+import { type ChunkLayout, decodeColumnChunk, UnsupportedPageError } from './column-chunk.js';
+import { type ColumnValues, columnFromValues } from './column-values.js';
 
 /**
  * Reading the lake's own Parquet files back, for compaction: the footer first (one ranged read), then the
- * rows one row group at a time (one ranged read each), decoded column by column by hyparquet. Only files
+ * rows one row group at a time (one ranged read each), decoded column by column (column-chunk.ts). Only files
  * flowlake wrote, in the schema convert writes for their format, are taken: anything else is named and
  * refused rather than guessed at.
  */
@@ -119,10 +128,10 @@ function typeMatches(spec: ColumnSpec, type: string | undefined, converted: stri
   return type === (spec.kind === 'int32' ? 'INT32' : 'INT64') && converted === undefined;
 }
 
-/** The rows of one row group: one array per column (null for nulls; numbers, never bigints; strings). */
+/** The rows of one row group: one typed column per leaf. */
 export interface RowGroupValues {
   readonly rows: number;
-  readonly columns: ArrayLike<unknown>[];
+  readonly columns: ColumnValues[];
 }
 
 /** Files up to this size are read whole, in one request (a recent file of the lake is a few hundred KB). */
@@ -164,26 +173,53 @@ export class LakeFileReader {
     return this.metadata.row_groups.length;
   }
 
-  /** Row group `index`: one array per column (null for nulls; numbers, never bigints; strings). */
+  /** Row group `index`: one typed column per leaf (column-values.ts). */
   async readGroup(index: number): Promise<RowGroupValues> {
     const where = `${this.dest.root}/${this.key}`;
     const metadata = this.metadata;
     const group = metadata.row_groups[index];
-    let rowStart = 0;
-    for (let g = 0; g < index; g++) rowStart += Number(metadata.row_groups[g].num_rows);
     const rows = Number(group.num_rows);
-    let file: AsyncBuffer;
+    let bytes: Buffer;
+    let offset: number;
     if (this.whole) {
-      file = rangeBuffer(this.whole, 0, this.whole.length);
+      bytes = this.whole;
+      offset = 0;
     } else {
       const [start, end] = groupBytes(metadata, index, where);
-      const bytes = await this.dest.readRange(this.key, start, end);
+      bytes = await this.dest.readRange(this.key, start, end);
       if (bytes.length !== end - start) {
         throw new CorruptFileError(`${where}: shorter than its footer says (truncated?)`);
       }
-      file = rangeBuffer(bytes, start, this.size);
+      offset = start;
     }
-    const columns = metadata.schema.slice(1).map(() => new Array<unknown>(rows).fill(null));
+    try {
+      return {
+        rows,
+        columns: group.columns.map((chunk) => decodeColumnChunk(bytes, chunkLayout(chunk, rows, offset))),
+      };
+    } catch (err) {
+      if (!(err instanceof UnsupportedPageError)) {
+        throw new CorruptFileError(
+          `${where}: unreadable Parquet data in row group ${index}: ${(err as Error).message}`,
+        );
+      }
+    }
+    // Pages of a shape the lake's own reader does not take (an older writer's): the general reader.
+    return this.readGroupGenerally(index, bytes, offset, rows);
+  }
+
+  private async readGroupGenerally(
+    index: number,
+    bytes: Buffer,
+    offset: number,
+    rows: number,
+  ): Promise<RowGroupValues> {
+    const where = `${this.dest.root}/${this.key}`;
+    const metadata = this.metadata;
+    let rowStart = 0;
+    for (let g = 0; g < index; g++) rowStart += Number(metadata.row_groups[g].num_rows);
+    const file = rangeBuffer(bytes, offset, this.size);
+    const values = metadata.schema.slice(1).map(() => new Array<unknown>(rows).fill(null));
     try {
       await parquetRead({
         file,
@@ -192,13 +228,31 @@ export class LakeFileReader {
         rowEnd: rowStart + rows,
         compressors: PAGE_DECOMPRESSORS,
         parsers: { timestampFromMilliseconds: Number },
-        onChunk: (chunk: ColumnData) => place(columns, metadata, chunk, rowStart, rows),
+        onChunk: (chunk: ColumnData) => place(values, metadata, chunk, rowStart, rows),
       });
     } catch (err) {
       throw new CorruptFileError(`${where}: unreadable Parquet data in row group ${index}: ${(err as Error).message}`);
     }
-    return { rows, columns };
+    const leaves = metadata.schema.slice(1);
+    return {
+      rows,
+      columns: values.map((data, c) =>
+        columnFromValues(leaves[c].type === 'BYTE_ARRAY' ? 'string' : 'number', data, rows),
+      ),
+    };
   }
+}
+
+function chunkLayout(chunk: ColumnChunk, rows: number, offset: number): ChunkLayout {
+  const meta = chunk.meta_data;
+  if (!meta) throw new Error('a column chunk without metadata');
+  return {
+    offset: Number(meta.dictionary_page_offset || meta.data_page_offset) - offset,
+    length: Number(meta.total_compressed_size),
+    rows,
+    physicalType: meta.type,
+    codec: meta.codec,
+  };
 }
 
 /** The bytes hyparquet reads for a row group: from each chunk's first page, total_compressed_size long. */

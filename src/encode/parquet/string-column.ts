@@ -19,6 +19,13 @@ const DASH = 0x2d;
 /** Rows looked at before deciding whether a string column is worth a dictionary. */
 const PROBE_ROWS = 16_384;
 
+/** Rows of strings as indices into a dictionary of their distinct values (what compaction reads back). */
+export interface DictionaryRows {
+  readonly defined: Uint8Array;
+  readonly indices: Int32Array;
+  readonly dictionary: readonly string[];
+}
+
 /**
  * String columns are dictionary-built while rows arrive (one Map lookup per value, none when a value repeats
  * the previous one), so a row group holds each distinct string once. A column that turns out to be mostly
@@ -89,13 +96,7 @@ export class StringColumn implements ColumnBuffer {
       appendPlain(this.plain, text, start, end);
       return;
     }
-    const value = text.slice(start, end);
-    let k = this.dict.get(value);
-    if (k === undefined) {
-      k = this.entries.length;
-      this.dict.set(value, k);
-      this.entries.push(value);
-    }
+    const k = this.entryFor(text.slice(start, end));
     this.indices[row] = k;
     this.lastText = text;
     this.lastStart = start;
@@ -103,26 +104,50 @@ export class StringColumn implements ColumnBuffer {
     this.lastIndex = k;
   }
 
-  /** Sets row `row` to a whole value, or to null (a value read back from a Parquet file: compaction). */
-  setValue(row: number, value: string | null): void {
-    if (value === null) {
-      this.defined[row] = 0;
-      return;
-    }
-    this.defined[row] = 1;
+  /**
+   * Sets rows [row0, row0 + n) to the source rows order[from…] (compaction): each distinct source value is
+   * looked up once, then every row that repeats it is an index copy.
+   */
+  setFromDictionary(row0: number, source: DictionaryRows, order: Uint32Array, from: number, n: number): void {
+    const { defined: sourceDefined, indices: sourceIndices, dictionary } = source;
+    const defined = this.defined;
     if (this.isPlain) {
-      appendPlain(this.plain, value, 0, value.length);
+      for (let i = 0; i < n; i++) {
+        const o = order[from + i];
+        defined[row0 + i] = sourceDefined[o];
+        if (sourceDefined[o]) {
+          const value = dictionary[sourceIndices[o]];
+          appendPlain(this.plain, value, 0, value.length);
+        }
+      }
       return;
     }
+    const memo = new Int32Array(dictionary.length).fill(-1);
+    const indices = this.indices;
+    for (let i = 0; i < n; i++) {
+      const o = order[from + i];
+      const isValue = sourceDefined[o];
+      defined[row0 + i] = isValue;
+      if (!isValue) continue;
+      const s = sourceIndices[o];
+      let k = memo[s];
+      if (k < 0) {
+        k = this.entryFor(dictionary[s]);
+        memo[s] = k;
+      }
+      indices[row0 + i] = k;
+    }
+    this.lastIndex = -1;
+  }
+
+  private entryFor(value: string): number {
     let k = this.dict.get(value);
     if (k === undefined) {
       k = this.entries.length;
       this.dict.set(value, k);
       this.entries.push(value);
     }
-    this.indices[row] = k;
-    // `set` compares spans against the last value; rows set here never go through it, but keep it consistent.
-    this.lastIndex = -1;
+    return k;
   }
 
   /**
