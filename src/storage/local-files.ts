@@ -58,7 +58,11 @@ export function readFileRange(path: string, start: number, end: number): Buffer 
 export class TempFile extends Writable {
   private fd: number | undefined;
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    /** The file's name in errors (its final path: the temp name means nothing to a user). */
+    private readonly name = path,
+  ) {
     super({ highWaterMark: 1 << 20 });
   }
 
@@ -67,7 +71,7 @@ export class TempFile extends Writable {
       this.writeAll(chunk);
       callback();
     } catch (err) {
-      callback(err as Error);
+      callback(this.named(err));
     }
   }
 
@@ -77,8 +81,15 @@ export class TempFile extends Writable {
       this.closeFile();
       callback();
     } catch (err) {
-      callback(err as Error);
+      callback(this.named(err));
     }
+  }
+
+  /** A failed write (disk full, file too large) names the file it was writing; its code stays. */
+  private named(err: unknown): Error {
+    const error = err instanceof Error ? err : new Error(String(err));
+    error.message = `writing ${this.name}: ${error.message}`;
+    return error;
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

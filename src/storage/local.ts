@@ -110,7 +110,7 @@ export class LocalStorage implements Storage {
     const finalPath = this.path(key);
     const tempPath = tempPathFor(finalPath);
     this.makeFolder(dirname(finalPath));
-    const stream = new TempFile(tempPath);
+    const stream = new TempFile(tempPath, finalPath);
     let settled = false;
     return {
       stream,
