@@ -12,10 +12,11 @@ import { type CompletionMarker, markerKey } from './markers.js';
  * 4. the markers are written (re-runs skip those objects);
  * 5. the record is deleted.
  *
- * A crash between 2 and 5 leaves the record. Recovery (at the next run, or by compaction) finishes what the
- * record says when every file it names is visible (roll forward: write the markers), and otherwise deletes the
- * files that are (roll back: the objects have no marker and convert again). Until then readers leave out the
- * files named by any record, and compaction never takes them in, so no row is seen twice.
+ * A crash between 2 and 5 leaves the record. Recovery (at the next run, by compaction, or at the start of a
+ * Lambda batch) finishes what the record says when every file it names is visible (roll forward: write the
+ * markers), and otherwise, once its writer is gone, deletes the files that are (roll back: the objects have no
+ * marker and convert again). Until then readers leave out the files named by a record with a file missing, and
+ * compaction never takes them in, so no row is seen twice.
  */
 export interface CheckpointRecord {
   readonly version: 1;
@@ -58,7 +59,7 @@ export async function commitCheckpoint(
   const record: CheckpointRecord = {
     version: 1,
     id,
-    host: hostname(),
+    host: writerHost(),
     pid: process.pid,
     writtenAt: new Date().toISOString(),
     files,
@@ -123,7 +124,17 @@ export async function uncommittedFiles(dest: Storage): Promise<Set<string>> {
 export function isStale(record: CheckpointRecord, now = Date.now(), staleAfterMs = STALE_AFTER_MS): boolean {
   const written = Date.parse(record.writtenAt);
   if (!Number.isFinite(written) || now - written > staleAfterMs) return true;
-  return record.host === hostname() && !processAlive(record.pid);
+  return record.host === writerHost() && !processAlive(record.pid);
+}
+
+/**
+ * Who writes a record, as isStale compares it: the machine, and in a Lambda its execution environment (one log
+ * stream each) too. Environments need not have different hostnames, and one's process ids mean nothing in
+ * another: a live writer elsewhere must never look like a dead process here.
+ */
+export function writerHost(env: NodeJS.ProcessEnv = process.env): string {
+  const environment = env.AWS_LAMBDA_LOG_STREAM_NAME;
+  return environment ? `${hostname()} ${environment}` : hostname();
 }
 
 /** Whether a process of this machine still runs (signal 0 checks without signalling; EPERM: it runs as another user). */
@@ -138,25 +149,32 @@ export function processAlive(pid: number): boolean {
 }
 
 export interface Recovery {
-  /** Records whose files were all visible: their markers were written. */
+  /** Records whose files were all visible: their markers were written (whoever wrote the record). */
   readonly rolledForward: number;
   /** Records with a file missing: their visible files were deleted (those objects convert again). */
   readonly rolledBack: number;
   readonly filesRemoved: number;
 }
 
-/** Finishes or undoes the checkpoints of crashed writers (see the top of this file). Live ones are left alone. */
+/**
+ * Finishes or undoes the checkpoints of crashed writers (see the top of this file). A record whose files are all
+ * visible is finished whoever wrote it: its rows already count for readers, and its markers are what its writer
+ * writes next, so writing them is never wrong — and a writer that cannot be asked (a Lambda that timed out) must
+ * not leave its objects unmarked, to be converted and counted again, until its record is stale. Undoing deletes
+ * files, so only a stale record's are.
+ */
 export async function recoverCheckpoints(dest: Storage, now = Date.now()): Promise<Recovery> {
   const { records } = await readCheckpointRecords(dest);
   let rolledForward = 0;
   let rolledBack = 0;
   let filesRemoved = 0;
   for (const record of records) {
-    if (!isStale(record, now)) continue;
     const present = await Promise.all(record.files.map((f) => dest.exists(f)));
     if (present.every(Boolean)) {
       await writeMarkers(dest, record.markers);
       rolledForward++;
+    } else if (!isStale(record, now)) {
+      continue;
     } else {
       const visible = record.files.filter((_, i) => present[i]);
       await forEachLimit(visible, MARKER_WRITES_AT_ONCE, (f) => dest.remove(f));

@@ -56,9 +56,23 @@ export function sharedOutputNamer(
 
 /** A run's name in its files: its start time and a random tag (`20261203T112716Z-3f9a1c`), sortable by time. */
 export function runNameAt(startedAt: Date): string {
-  const stamp = startedAt
+  return `${timeStamp(startedAt)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * A Lambda invocation's name in its files: its start time and its request id (`20261203T112716Z-<request id>`),
+ * so that invocations writing at once never share a file name (a retried asynchronous invocation keeps its
+ * request id, but starts minutes later), and a file leads to its invocation's log; a run's name without one.
+ */
+export function invocationNameAt(startedAt: Date, requestId: string | undefined): string {
+  const id = requestId?.toLowerCase().replace(/[^a-z0-9-]/g, '');
+  return id ? `${timeStamp(startedAt)}-${id}` : runNameAt(startedAt);
+}
+
+/** `20261203T112716Z`: lake-keys.ts tells the lake's own names by it. */
+function timeStamp(at: Date): string {
+  return at
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
