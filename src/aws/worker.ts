@@ -2,22 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { convertObject } from '../convert/object.js';
-import { failedResult } from '../convert/report.js';
 import type { ObjectResult } from '../convert/types.js';
 import { openStorage } from '../storage/index.js';
-import type { ObjectInfo, Storage } from '../storage/types.js';
-import { concurrencyLimit, objectsAtOnce } from './concurrency.js';
-import { asFolderPrefix, readWorkerConfig, s3Url, type WorkerConfig, withBatchInput } from './config.js';
-import {
-  isMapBatchEvent,
-  isSourceKey,
-  isSqsEvent,
-  type MapBatchEvent,
-  type ObjectRef,
-  objectFromMapItem,
-  objectsFromSqsBody,
-} from './events.js';
+import type { Storage } from '../storage/types.js';
+import { objectsAtOnce } from './concurrency.js';
+import { readWorkerConfig, type WorkerConfig, withBatchInput } from './config.js';
+import { isMapBatchEvent, isSqsEvent, type MapBatchEvent, objectFromMapItem, objectsFromSqsBody } from './events.js';
+import { type BatchObject, InvocationObjects, type InvocationServices } from './invocation.js';
 
 /** What a Distributed Map child execution returns: one result per item, read back by the summary step. */
 export interface MapBatchResult {
@@ -28,6 +19,8 @@ export interface WorkerDependencies {
   readonly config: WorkerConfig;
   /** Objects converted at once by one invocation (default: from the function's memory, see concurrency.ts). */
   readonly objectsAtOnce?: number;
+  /** Lake layouts: staged rows that make a checkpoint mid-batch (default: the CLI's bound, CHECKPOINT_ROWS). */
+  readonly checkpointRows?: number;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
@@ -56,42 +49,17 @@ export function createWorker(deps: WorkerDependencies): Worker {
     }
     return storage;
   };
+  const services: InvocationServices = {
+    storageAt,
+    logger,
+    inFlight: deps.objectsAtOnce ?? objectsAtOnce(),
+    checkpointRows: deps.checkpointRows,
+  };
 
-  // Shared by both event shapes: a Map batch's items and an SQS batch's records (which Powertools runs in
-  // parallel) all wait for one of these slots.
-  const slot = concurrencyLimit(deps.objectsAtOnce ?? objectsAtOnce());
-
-  function convertRef(ref: ObjectRef, config: WorkerConfig): Promise<ObjectResult | undefined> {
-    return slot(() => convertRefNow(ref, config));
-  }
-
-  async function convertRefNow(ref: ObjectRef, config: WorkerConfig): Promise<ObjectResult | undefined> {
-    const started = Date.now();
-    const sourcePrefix = asFolderPrefix(config.sourcePrefix);
-    const destPrefix = asFolderPrefix(config.destPrefix);
-    if (!isSourceKey(ref.key)) return undefined;
-    // Outputs written next to the sources must never be fed back in as sources.
-    if (ref.bucket === config.destBucket && destPrefix !== '' && ref.key.startsWith(destPrefix)) {
-      logger.info('ignoring an object under the destination prefix', { key: ref.key });
-      return undefined;
-    }
-    try {
-      if (ref.bucket !== config.sourceBucket) {
-        throw new Error(`bucket ${ref.bucket} is not the configured source bucket ${config.sourceBucket}`);
-      }
-      if (!ref.key.startsWith(sourcePrefix)) {
-        throw new Error(`key is outside the source prefix "${sourcePrefix}"`);
-      }
-      const source = await storageAt(s3Url(config.sourceBucket, sourcePrefix));
-      const dest = await storageAt(s3Url(config.destBucket, destPrefix));
-      const object = await describeObject(source, ref, ref.key.slice(sourcePrefix.length));
-      const result = await convertObject({ source, object, dest, options: config.options });
-      return result;
-    } catch (error) {
-      // Keys in results are relative to the source root, as convertObject and the CLI report them.
-      const key = ref.key.startsWith(sourcePrefix) ? ref.key.slice(sourcePrefix.length) : ref.key;
-      return failedResult(key, errorText(error), (Date.now() - started) / 1000);
-    }
+  /** Converts the invocation's objects together, then logs and counts each one's result once. */
+  async function convertAll(objects: InvocationObjects, context: Context | undefined): Promise<void> {
+    await objects.convert(context);
+    for (const object of objects.all()) if (object.result) record(object.result);
   }
 
   let unpublished = false;
@@ -115,40 +83,37 @@ export function createWorker(deps: WorkerDependencies): Worker {
     else logger.info(`object ${result.status}`, fields);
   }
 
-  async function handleMapBatch(event: MapBatchEvent): Promise<MapBatchResult> {
+  async function handleMapBatch(event: MapBatchEvent, context?: Context): Promise<MapBatchResult> {
     const config = withBatchInput(deps.config, event.BatchInput);
-    // Items convert concurrently (bounded by the slots); results keep the items' order.
-    const settled = await Promise.all(
-      event.Items.map(async (item) => {
-        let result: ObjectResult | undefined;
-        try {
-          result = await convertRef(objectFromMapItem(item, config.sourceBucket), config);
-        } catch (error) {
-          result = failedResult(String(item?.Key), errorText(error));
-        }
-        if (result) record(result);
-        return result;
-      }),
-    );
+    const objects = new InvocationObjects(config, services);
+    const perItem = event.Items.map((item) => {
+      try {
+        return objects.add(objectFromMapItem(item, config.sourceBucket));
+      } catch (error) {
+        return objects.addUnreadable(String(item?.Key), error);
+      }
+    });
+    await convertAll(objects, context);
+    // Results keep the items' order.
     const results: ObjectResult[] = [];
-    for (const result of settled) if (result) results.push(compact(result));
+    for (const object of perItem) if (object?.result) results.push(compact(object.result));
     return { results };
   }
 
   async function handleSqs(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-    const processor = new BatchProcessor(EventType.SQS);
+    const objects = new InvocationObjects(deps.config, services);
+    const perMessage = new Map(event.Records.map((r) => [r.messageId, objectsOfMessage(objects, r)]));
+    await convertAll(objects, context);
+    // Every message whose objects all converted (or were done already) succeeds; the others fail, and only
+    // they: an object fails when it is bad, or when the checkpoint that held its rows could not publish them.
     const handleRecord = async (sqsRecord: SQSRecord) => {
-      const failures: string[] = [];
-      for (const ref of objectsFromSqsBody(sqsRecord.body)) {
-        const result = await convertRef(ref, deps.config);
-        if (!result) continue;
-        record(result);
-        if (result.status === 'failed') failures.push(`${ref.key}: ${result.error}`);
-      }
+      const named = perMessage.get(sqsRecord.messageId) ?? [];
+      if (named instanceof Error) throw named;
+      const failures = named.flatMap((o) => (o.result?.status === 'failed' ? [`${o.ref.key}: ${o.result.error}`] : []));
       // Throwing marks just this message as failed: SQS redelivers it, then moves it to the DLQ.
       if (failures.length > 0) throw new Error(failures.join('; '));
     };
-    return processPartialResponse(event, handleRecord, processor, {
+    return processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
       context,
       throwOnFullBatchFailure: false,
     });
@@ -157,7 +122,7 @@ export function createWorker(deps: WorkerDependencies): Worker {
   const handle: WorkerHandler = async (event, context) => {
     if (context) logger.addContext(context);
     try {
-      if (isMapBatchEvent(event)) return await handleMapBatch(event);
+      if (isMapBatchEvent(event)) return await handleMapBatch(event, context);
       if (isSqsEvent(event)) return await handleSqs(event as SQSEvent, context);
       throw new Error('unsupported event: expected an SQS event or a Distributed Map batch {Items, BatchInput}');
     } finally {
@@ -173,13 +138,13 @@ export function createWorker(deps: WorkerDependencies): Worker {
   return Object.assign(handle, { close });
 }
 
-/** Size and ETag come with S3 notifications and map items; a hand-written {bucket,key} needs a listing. */
-async function describeObject(source: Storage, ref: ObjectRef, key: string): Promise<ObjectInfo> {
-  if (ref.size !== undefined && ref.etag !== undefined) return { key, size: ref.size, etag: ref.etag };
-  for await (const info of source.list({ prefixes: [key] })) {
-    if (info.key === key) return info;
+/** The objects one SQS message names, or why its body names none (the message then fails). */
+function objectsOfMessage(objects: InvocationObjects, sqsRecord: SQSRecord): BatchObject[] | Error {
+  try {
+    return objectsFromSqsBody(sqsRecord.body).flatMap((ref) => objects.add(ref) ?? []);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
   }
-  throw new Error('object not found in the source bucket');
 }
 
 function compact(result: ObjectResult): ObjectResult {
@@ -208,7 +173,3 @@ export const handler: WorkerHandler = (event, context) => {
   defaultWorker ??= createWorker({ config: readWorkerConfig() });
   return defaultWorker(event, context);
 };
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -13,6 +13,7 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createWorker, type Worker } from '../../src/aws/worker.js';
 import { dataEnvelope, firehoseObject, gz, LINE_NODATA, LINE_OK } from '../support/flow-inputs.js';
+import { s3Notification } from '../support/s3-notifications.js';
 import {
   type S3TestServer,
   startS3ServerForFunctions,
@@ -24,23 +25,6 @@ import { pollOnce } from './sqs-poller.js';
 
 const V2_HEADER =
   'timestamp,version,account-id,interface-id,srcaddr,dstaddr,srcport,dstport,protocol,packets,bytes,start,end,action,log-status';
-
-/** The body S3 sends to SQS for one new object (key URL-encoded the way S3 does it). */
-function s3Notification(bucket: string, key: string, size: number): string {
-  const encoded = encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: TEST_REGION,
-        eventTime: new Date().toISOString(),
-        eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', bucket: { name: bucket }, object: { key: encoded, size } },
-      },
-    ],
-  });
-}
 
 describe('worker on the real-time path (SQS from fauxqs, S3 emulator)', () => {
   let server: S3TestServer;
@@ -110,7 +94,7 @@ describe('worker on the real-time path (SQS from fauxqs, S3 emulator)', () => {
     const q = await queueWithDlq('convert');
     const bodies = [
       JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: source }),
-      s3Notification(source, 'stash/2020/02/01/00/flow logs+1', good.length),
+      s3Notification(source, [{ key: 'stash/2020/02/01/00/flow logs+1', size: good.length }]),
     ];
     for (const body of bodies) await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: body }));
 
@@ -128,7 +112,7 @@ describe('worker on the real-time path (SQS from fauxqs, S3 emulator)', () => {
     const ids: Record<string, string> = {};
     for (const key of ['stash/2020/02/01/00/flow logs+1', 'stash/2020/02/01/00/broken']) {
       const sent = await sqs.send(
-        new SendMessageCommand({ QueueUrl: q.url, MessageBody: s3Notification(source, key, 1) }),
+        new SendMessageCommand({ QueueUrl: q.url, MessageBody: s3Notification(source, [{ key, size: 1 }]) }),
       );
       ids[key] = sent.MessageId!;
     }
@@ -146,7 +130,7 @@ describe('worker on the real-time path (SQS from fauxqs, S3 emulator)', () => {
 
   it('moves a poison message to the DLQ after 3 receives', async () => {
     const q = await queueWithDlq('poison');
-    const body = s3Notification(source, 'stash/2020/02/01/00/broken', broken.length);
+    const body = s3Notification(source, [{ key: 'stash/2020/02/01/00/broken', size: broken.length }]);
     await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: body }));
 
     let handled = 0;
