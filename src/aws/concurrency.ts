@@ -1,5 +1,3 @@
-export { concurrencyLimit } from '../util/limit.js';
-
 /**
  * How many objects one Lambda invocation converts at once. Their S3 round trips overlap, so a batch of small
  * objects takes about as long as its slowest few rather than the sum of all; memory bounds it: one object per
