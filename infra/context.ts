@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import { SecurityLakeSettingsError, securityLakeFromContext } from './security-lake.js';
 import type { FlowlakeStackProps } from './stack.js';
 
 /**
@@ -8,8 +9,9 @@ import type { FlowlakeStackProps } from './stack.js';
  * destinationPrefix, formats (csv,parquet,jsonl; default parquet), layout (mirror|hive; default hive with Parquet),
  * fields, logGroupFormats (JSON), workerMemoryMiB, workerTimeoutSeconds, mapConcurrency, maxItemsPerBatch,
  * toleratedFailurePercentage, realTime (true|false), queueBatchSize, accounts and regions (comma-separated, hive
- * layout: enum projection), and for the lake's compaction compactMemoryMiB, compactDaysPerBatch,
- * compactConcurrency and compactTargetMiB.
+ * layout: enum projection), for the lake's compaction compactMemoryMiB, compactDaysPerBatch,
+ * compactConcurrency and compactTargetMiB, and securityLake (OCSF into a Security Lake custom source: a JSON
+ * object or key=value pairs, see security-lake.ts).
  */
 export function propsFromContext(node: Node): FlowlakeStackProps {
   const str = (key: string): string | undefined => {
@@ -53,5 +55,15 @@ export function propsFromContext(node: Node): FlowlakeStackProps {
     compactDaysPerBatch: num('compactDaysPerBatch'),
     compactConcurrency: num('compactConcurrency'),
     compactTargetMiB: num('compactTargetMiB'),
+    securityLake: securityLakeContext(node.tryGetContext('securityLake')),
   };
+}
+
+function securityLakeContext(value: unknown) {
+  try {
+    return securityLakeFromContext(value);
+  } catch (err) {
+    if (err instanceof SecurityLakeSettingsError) throw new SecurityLakeSettingsError(`context ${err.message}`);
+    throw err;
+  }
 }

@@ -1,6 +1,8 @@
-import { type App, CfnElement, type Stack, aws_s3 as s3, Token, Validations } from 'aws-cdk-lib';
+import { type App, CfnElement, aws_iam as iam, type Stack, aws_s3 as s3, Token, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
+import { customSourceResources, type SecurityLakeDestination } from './security-lake.js';
 import type { FlowlakeStack } from './stack.js';
 
 /** Registers cdk-nag's AwsSolutions pack on the app (synthesis fails on any finding) and the acknowledgments. */
@@ -36,16 +38,37 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
     src(`${sp}*`),
     'Read-only (s3:GetObject) on the objects under the configured source prefix; their keys are not known in advance.',
   );
-  wildcard(
-    workerRole,
-    dst(`${dp}*`),
-    'Write-only (PutObject/AbortMultipartUpload) under the destination prefix: output keys derive from source keys.',
-  );
+  if (stack.securityLake) {
+    wildcard(
+      workerRole,
+      flattenCfnReference(stack.resolve(stack.securityLake.objectsArn)),
+      "Write-only (PutObject/AbortMultipartUpload) under the Security Lake custom source's location: the OCSF files of " +
+        'its region=/accountId=/eventDay= partitions, named per batch.',
+    );
+    wildcard(
+      workerRole,
+      dst(`${dp}_flowlake/rejects/*`),
+      "Write-only: the rejects file of each source object, kept under the destination, out of the custom source's location.",
+    );
+    wildcard(
+      workerRole,
+      dst(`${dp}_flowlake/checkpoints/*`),
+      'Write-only: the checkpoint records of its coalesced writes, named per invocation, kept under the destination.',
+    );
+  } else {
+    wildcard(
+      workerRole,
+      dst(`${dp}*`),
+      'Write-only (PutObject/AbortMultipartUpload) under the destination prefix: output keys derive from source keys.',
+    );
+  }
   wildcard(
     workerRole,
     dst(`${dp}_flowlake/done/*`),
     'Reads back only its own completion markers, to skip source objects that are already converted.',
   );
+
+  if (stack.securityLake) acknowledgeCustomSource(stack, stack.securityLake);
 
   const summaryRole = stack.summary.role!;
   wildcard(
@@ -154,6 +177,51 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
         'bucket notification); its role with the basic execution policy for its logs is created by CDK.',
     );
   }
+}
+
+/** The roles of creating a custom source: its Glue crawler's and the deploy-time call's. */
+function acknowledgeCustomSource(stack: FlowlakeStack, lake: SecurityLakeDestination): void {
+  const name = lake.sourceName;
+  if (!name || !lake.createSourceRole) return;
+  const r = customSourceResources(name);
+  const flat = (value: string) => flattenCfnReference(stack.resolve(value));
+  const wildcard = (construct: IConstruct, resource: string, reason: string) =>
+    Validations.of(construct).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat(resource)}]`, reason });
+  const objectsReason = (who: string) =>
+    `${who} the custom source's objects, under ext/${name}/ of the lake bucket, whose name ends in an id Security Lake ` +
+    'made (aws-security-data-lake-<region>-<id>), not known before the source exists.';
+
+  if (lake.crawlerRole instanceof iam.Role) {
+    Validations.of(lake.crawlerRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSGlueServiceRole]',
+      reason:
+        "Security Lake's guide asks for AWSGlueServiceRole on a custom source's crawler role: the Data Catalog " +
+        'actions a Glue crawler needs.',
+    });
+    wildcard(lake.crawlerRole, r.sourceObjects, objectsReason('The crawler reads'));
+  }
+  const caller = lake.createSourceRole;
+  wildcard(caller, r.sourceObjects, objectsReason('Adding the source writes its prefix among'));
+  wildcard(caller, r.lakeBuckets, "Adding the source lists the lake bucket (its id is Security Lake's).");
+  wildcard(
+    caller,
+    r.glueDatabases,
+    "Adding the source creates its table in Security Lake's Glue database, amazon_security_lake_glue_db_<region>.",
+  );
+  wildcard(caller, r.glueTables, "The source's Glue table, in Security Lake's database, named by Security Lake.");
+  wildcard(caller, r.glueCrawlers, "The source's Glue crawler, named by Security Lake when it creates the source.");
+  wildcard(
+    caller,
+    r.providerRole,
+    `The provider role Security Lake makes for the source, AmazonSecurityLake-Provider-${name}-<region> (created only ` +
+      'with its permissions boundary AmazonSecurityLakePermissionsBoundary).',
+  );
+  wildcard(
+    caller,
+    '*',
+    'lakeformation:RegisterResource and GrantPermissions (registering the lake location, granting the crawler and ' +
+      'table) have no resource-level permissions.',
+  );
 }
 
 function logicalId(stack: Stack, resource: IConstruct | undefined): string {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  Arn,
+  ArnFormat,
   CfnOutput,
   Duration,
   aws_iam as iam,
@@ -21,6 +23,7 @@ import {
 import type { Construct } from 'constructs';
 import { parseConvertOptions } from '../src/aws/config.js';
 import { FlowlakeAthena } from './athena.js';
+import { functionLogging } from './function-role.js';
 import {
   folderPrefix,
   listUnderPrefix,
@@ -28,6 +31,7 @@ import {
   PrefixScopedObjectsReader,
   PrefixScopedResultWriter,
 } from './scoped-s3.js';
+import { SecurityLakeDestination, type SecurityLakeProps, SecurityLakeSettingsError } from './security-lake.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -71,6 +75,11 @@ export interface FlowlakeStackProps extends StackProps {
   readonly compactConcurrency?: number;
   /** Compacted files are cut at about this size (MiB; default compactLake's, 256). */
   readonly compactTargetMiB?: number;
+  /**
+   * Write OCSF into an Amazon Security Lake custom source (created by the stack, or an existing one's location)
+   * instead of the lake; the bookkeeping stays under the destination prefix.
+   */
+  readonly securityLake?: SecurityLakeProps;
 }
 
 export const DEFAULTS = {
@@ -89,14 +98,37 @@ export const DEFAULTS = {
   compactSchedule: 'cron(30 2 * * ? *)',
   /** The days it compacts: yesterday, and the day before for what arrived after yesterday's run. */
   compactDaysBack: [1, 2],
+  /**
+   * Security Lake wants objects of 5 minutes to a day of records, and the worker writes one per partition and
+   * invocation: real time waits up to 5 minutes (Lambda's longest batching window) for up to this many messages…
+   */
+  securityLakeQueueBatchSize: 100,
+  securityLakeBatchingWindow: Duration.minutes(5),
+  /** …and a backfill hands a worker this many source objects (minutes of each stream) at a time. */
+  securityLakeItemsPerBatch: 100,
 } as const;
 
 /** The output formats and layout a stack writes: Parquet in the hive layout (the lake) unless told otherwise. */
-export function outputSettings(props: Pick<FlowlakeStackProps, 'formats' | 'layout'>) {
+export function outputSettings(props: Pick<FlowlakeStackProps, 'formats' | 'layout' | 'securityLake'>) {
+  if (props.securityLake) {
+    const other = [...(props.formats ?? []), props.layout ?? 'ocsf'].find((v) => v !== 'ocsf');
+    if (other) {
+      throw new SecurityLakeSettingsError(
+        `securityLake writes OCSF in Security Lake's layout: leave formats and layout out (got "${other}")`,
+      );
+    }
+    return { formats: ['ocsf'], layout: 'ocsf', lake: false };
+  }
   const formats = [...(props.formats ?? ['parquet'])];
   const layout = props.layout ?? (formats.includes('parquet') ? 'hive' : 'mirror');
   return { formats, layout, lake: formats.includes('parquet') && layout === 'hive' };
 }
+
+/**
+ * Rows that carry no region take the worker's own (AWS_REGION) when nothing else names one: the settings are
+ * checked at synthesis as the worker will run them, with a region standing in for that one.
+ */
+const WORKER_REGION_STAND_IN = 'us-east-1';
 
 /**
  * flowlake on AWS: the worker Lambda (the CLI's per-object conversion), a backfill state machine with a
@@ -123,6 +155,8 @@ export class FlowlakeStack extends Stack {
   readonly accessLogsBucket?: s3.Bucket;
   /** Glue database and tables, Athena workgroup and named queries over the outputs. */
   readonly athena: FlowlakeAthena;
+  /** Where the OCSF files go when the stack writes to Security Lake. */
+  readonly securityLake?: SecurityLakeDestination;
 
   constructor(scope: Construct, id: string, props: FlowlakeStackProps) {
     super(scope, id, props);
@@ -151,14 +185,20 @@ export class FlowlakeStack extends Stack {
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const timeout = props.workerTimeout ?? DEFAULTS.workerTimeout;
     const output = outputSettings(props);
+    const flowRegion = props.securityLake?.flowRegion;
     const settings = {
       formats: output.formats,
       layout: output.layout,
       ...(props.fields ? { fields: props.fields } : {}),
       ...(props.logGroupFormats ? { logGroupFormats: props.logGroupFormats } : {}),
+      ...(flowRegion ? { flowRegion } : {}),
     };
     // A typo in formats or layout fails here, at synthesis, rather than in every worker invocation.
-    parseConvertOptions(settings);
+    parseConvertOptions({ region: WORKER_REGION_STAND_IN, ...settings });
+    if (props.securityLake) {
+      this.securityLake = new SecurityLakeDestination(this, 'SecurityLake', { ...props.securityLake, retention });
+    }
+    const lakeDest = this.securityLake;
     const commonEnv = {
       SOURCE_BUCKET: props.sourceBucketName,
       SOURCE_PREFIX: sourcePrefix,
@@ -169,7 +209,8 @@ export class FlowlakeStack extends Stack {
     };
 
     // Worker: read-only on the source prefix, write-only on the destination prefix (it reads back only its
-    // own completion markers, to skip objects already converted).
+    // own completion markers, to skip objects already converted). Writing to Security Lake, it writes the OCSF
+    // files under the source's location and only its bookkeeping under the destination prefix.
     this.worker = this.lambdaFunction('Worker', 'src/aws/worker.ts', {
       memorySize: props.workerMemoryMiB ?? DEFAULTS.workerMemoryMiB,
       timeout,
@@ -180,6 +221,8 @@ export class FlowlakeStack extends Stack {
         LAYOUT: settings.layout,
         ...(props.fields ? { FIELDS: props.fields } : {}),
         ...(props.logGroupFormats ? { LOG_GROUP_FORMATS: JSON.stringify(props.logGroupFormats) } : {}),
+        ...(lakeDest ? { OUTPUT_URL: lakeDest.outputUrl } : {}),
+        ...(flowRegion ? { FLOW_REGION: flowRegion } : {}),
         POWERTOOLS_SERVICE_NAME: 'flowlake-worker',
       },
       statements: [
@@ -187,8 +230,11 @@ export class FlowlakeStack extends Stack {
         listUnderPrefix(source, sourcePrefix),
         new iam.PolicyStatement({
           actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-          resources: [dest.arnForObjects(`${destPrefix}*`)],
+          resources: lakeDest
+            ? [lakeDest.objectsArn, ...WORKER_BOOKKEEPING.map((suffix) => dest.arnForObjects(`${destPrefix}${suffix}`))]
+            : [dest.arnForObjects(`${destPrefix}*`)],
         }),
+        ...(lakeDest?.kmsKeyArn ? [this.lakeKeyStatement(lakeDest.kmsKeyArn)] : []),
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
           resources: [dest.arnForObjects(`${destPrefix}_flowlake/done/*`)],
@@ -225,7 +271,7 @@ export class FlowlakeStack extends Stack {
 
     this.stateMachine = this.backfillStateMachine(source, dest, sourcePrefix, destPrefix, settings, props, retention);
     if (props.realTime) {
-      const { queue, deadLetterQueue } = this.realTimePath(source, sourcePrefix, timeout, props.queueBatchSize);
+      const { queue, deadLetterQueue } = this.realTimePath(source, sourcePrefix, timeout, props);
       this.queue = queue;
       this.deadLetterQueue = deadLetterQueue;
       if (this.compactor) this.compactSchedule = this.compactionSchedule(this.compactor);
@@ -270,6 +316,19 @@ export class FlowlakeStack extends Stack {
     });
   }
 
+  /**
+   * The lake's KMS key, through S3 only (in the key's region, which is the lake bucket's): uploads make data
+   * keys, and a multipart upload decrypts its parts to complete.
+   */
+  private lakeKeyStatement(keyArn: string): iam.PolicyStatement {
+    const region = Arn.split(keyArn, ArnFormat.SLASH_RESOURCE_NAME).region;
+    return new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+    });
+  }
+
   private createDestinationBucket(): { bucket: s3.Bucket; accessLogs: s3.Bucket } {
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -304,18 +363,7 @@ export class FlowlakeStack extends Stack {
       statements: iam.PolicyStatement[];
     },
   ): nodejs.NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: options.retention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // An own role instead of the AWS managed basic-execution policy: logs go to this function's group only.
-    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    const { logGroup, role } = functionLogging(this, id, options.retention);
     for (const statement of options.statements) role.addToPolicy(statement);
     return new nodejs.NodejsFunction(this, id, {
       entry: join(REPO_ROOT, entry),
@@ -451,7 +499,9 @@ export class FlowlakeStack extends Stack {
         allowedPrefix: sourcePrefix,
       }),
       itemBatcher: new sfn.ItemBatcher({
-        maxItemsPerBatch: props.maxItemsPerBatch ?? DEFAULTS.maxItemsPerBatch,
+        maxItemsPerBatch:
+          props.maxItemsPerBatch ??
+          (props.securityLake ? DEFAULTS.securityLakeItemsPerBatch : DEFAULTS.maxItemsPerBatch),
         maxInputBytesPerBatch: DEFAULTS.maxInputBytesPerBatch,
         batchInput: { settings },
       }),
@@ -536,7 +586,7 @@ export class FlowlakeStack extends Stack {
     return map;
   }
 
-  private realTimePath(source: s3.IBucket, sourcePrefix: string, workerTimeout: Duration, batchSize?: number) {
+  private realTimePath(source: s3.IBucket, sourcePrefix: string, workerTimeout: Duration, props: FlowlakeStackProps) {
     const deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -556,9 +606,13 @@ export class FlowlakeStack extends Stack {
       new s3n.SqsDestination(queue),
       ...(sourcePrefix ? [{ prefix: sourcePrefix }] : []),
     );
+    const batching = props.securityLake
+      ? { batchSize: DEFAULTS.securityLakeQueueBatchSize, maxBatchingWindow: DEFAULTS.securityLakeBatchingWindow }
+      : { batchSize: DEFAULTS.queueBatchSize };
     this.worker.addEventSource(
       new lambdaEvents.SqsEventSource(queue, {
-        batchSize: batchSize ?? DEFAULTS.queueBatchSize,
+        ...batching,
+        ...(props.queueBatchSize ? { batchSize: props.queueBatchSize } : {}),
         reportBatchItemFailures: true,
       }),
     );
@@ -572,6 +626,8 @@ const LAKE_STATE = 'lake-state/*';
 const LAKE_LOCKS = '_flowlake/locks/*';
 const LAKE_CHECKPOINTS = '_flowlake/checkpoints/*';
 const LAKE_MARKERS = '_flowlake/done/*';
+/** What a worker writes of its own when its outputs go elsewhere: markers, rejects files, checkpoint records. */
+const WORKER_BOOKKEEPING = [LAKE_MARKERS, '_flowlake/rejects/*', LAKE_CHECKPOINTS] as const;
 
 /** Outputs written under the source prefix would be read back as sources (and feed the real-time path). */
 function assertNoOverlap(sourcePrefix: string, destPrefix: string): void {

@@ -8,8 +8,8 @@ export class OcsfOptionsError extends Error {
 }
 
 /** Security Lake's pattern for a custom source's version. */
-const SOURCE_VERSION = /^[A-Za-z0-9._-]{1,32}$/;
-const REGION = /^[a-z0-9-]{1,32}$/;
+export const SOURCE_VERSION = /^[A-Za-z0-9._-]{1,32}$/;
+export const REGION = /^[a-z0-9-]{1,32}$/;
 
 /**
  * Checks the options of an OCSF run: OCSF alone and in its own layout, formats that hold what Security Lake's

@@ -15,14 +15,7 @@ import { requestFromEvent } from '../../src/aws/compact.js';
 import { athenaDdlText } from '../../src/cli/athena-command.js';
 import { resolveFormat } from '../../src/formats/format.js';
 import { HUNTS } from '../../src/hunt/catalog.js';
-
-type Json = Record<string, unknown>;
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Json;
-}
+import { actionsOf, flat, type Json, resourcesOf, type Statement } from '../support/cfn-template.js';
 
 const SOURCE_BUCKET = 'example-flowlogs-stash';
 
@@ -51,24 +44,7 @@ function buildStack(context: Json, outdir?: string) {
   return { app, stack };
 }
 
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 const OBJECT_ACTIONS = /^s3:(Get|Put|Delete|Abort|ListMultipartUploadParts|Restore|Replicate)/;
-
-/** Renders an intrinsic-laden value as text, tokens as `${...}`, so policies can be matched by string. */
-function flat(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const v = value as Json;
-    if (Array.isArray(v['Fn::Join'])) {
-      const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-      return parts.map(flat).join(sep);
-    }
-    if (v.Ref) return `\${${v.Ref}}`;
-    if (v['Fn::GetAtt']) return `\${${(v['Fn::GetAtt'] as string[]).join('.')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 function summaryId(template: Template): string {
   return Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('Summary'))!;
