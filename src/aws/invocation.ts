@@ -5,7 +5,7 @@ import type { ObjectResult } from '../convert/types.js';
 import { invocationNameAt } from '../lake/names.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
 import { convertBatch, errorText } from './batch.js';
-import { asFolderPrefix, s3Url, type WorkerConfig } from './config.js';
+import { asFolderPrefix, openDestination, s3Url, type WorkerConfig } from './config.js';
 import { isSourceKey, type ObjectRef } from './events.js';
 
 /**
@@ -106,7 +106,8 @@ export class InvocationObjects {
   private async convertNow(todo: readonly BatchObject[], context: Context | undefined): Promise<void> {
     const { config, services } = this;
     const source = await services.storageAt(s3Url(config.sourceBucket, asFolderPrefix(config.sourcePrefix)));
-    const dest = await services.storageAt(s3Url(config.destBucket, asFolderPrefix(config.destPrefix)));
+    // Data where the configuration says (a Security Lake location), bookkeeping under the destination prefix.
+    const dest = await openDestination(config, services.storageAt);
     const byKey = new Map(todo.map((o) => [o.key, o]));
     await convertBatch({
       source,

@@ -268,6 +268,43 @@ describe('worker: coalesced lake writes for Map and SQS batches (hive Parquet, S
     assert.ok(names('request-a').length > 0 && names('request-b').length > 0);
     assert.deepEqual(await lake.digest(), expected);
   });
+
+  it('into a Security Lake location: one OCSF object per partition there, its bookkeeping under the destination prefix', async () => {
+    const dest = uniqueBucketName('lake-dst');
+    const securityLake = uniqueBucketName('aws-security-data-lake');
+    await server.createBucket(dest);
+    await server.createBucket(securityLake);
+    const worker = createWorker({
+      config: {
+        sourceBucket: source,
+        sourcePrefix: 'stash/',
+        destBucket: dest,
+        destPrefix: 'flowlake/',
+        outputUrl: `s3://${securityLake}/ext/vpcflow/2.0/`,
+        options: { to: ['ocsf'], layout: 'ocsf', flowRegion: TEST_REGION },
+      },
+      objectsAtOnce: 4,
+      logger: silent,
+    });
+    workers.push(worker);
+    const event = { Items: objects.map((o) => ({ Key: o.key, Size: o.size, Etag: o.etag })), BatchInput: {} };
+    const results = ((await worker(event, invocation('request-ocsf'))) as MapBatchResult).results;
+    assert.deepEqual(statuses(results), { converted: 12 });
+    const located = await keysUnder(server, securityLake, 'ext/vpcflow/2.0/');
+    assert.ok(
+      located.length > 0 &&
+        located.every((k) => /^region=[^/]+\/accountId=[^/]+\/eventDay=\d{8}\/[^/]+\.parquet$/.test(k)),
+      located.join(', '),
+    );
+    const partitions = partitionsOf(located);
+    assert.equal(new Set(partitions).size, partitions.length, 'one object per partition');
+    const bookkeeping = await keysUnder(server, dest, 'flowlake/');
+    assert.equal(bookkeeping.filter((k) => k.startsWith('_flowlake/done/')).length, 12);
+    assert.ok(
+      bookkeeping.every((k) => k.startsWith('_flowlake/')),
+      bookkeeping.join(', '),
+    );
+  });
 });
 
 /** The Lambda context the worker reads: its request id names the invocation's files. */
