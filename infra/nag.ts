@@ -2,6 +2,7 @@ import { type App, CfnElement, aws_iam as iam, type Stack, aws_s3 as s3, Token, 
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
+import { isLakeLayout } from '../src/lake/options.js';
 import { customSourceResources, type SecurityLakeDestination } from './security-lake.js';
 import type { FlowlakeStack } from './stack.js';
 
@@ -42,18 +43,13 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
     wildcard(
       workerRole,
       flattenCfnReference(stack.resolve(stack.securityLake.objectsArn)),
-      "Write-only (PutObject/AbortMultipartUpload) under the Security Lake custom source's location: the OCSF files of " +
-        'its region=/accountId=/eventDay= partitions, named per batch.',
+      "Under the Security Lake custom source's location only: the OCSF files of its region=/accountId=/eventDay= " +
+        'partitions, named per batch, written whole; read (HEAD) and removed only by the recovery of a crashed checkpoint.',
     );
     wildcard(
       workerRole,
       dst(`${dp}_flowlake/rejects/*`),
       "Write-only: the rejects file of each source object, kept under the destination, out of the custom source's location.",
-    );
-    wildcard(
-      workerRole,
-      dst(`${dp}_flowlake/checkpoints/*`),
-      'Write-only: the checkpoint records of its coalesced writes, named per invocation, kept under the destination.',
     );
   } else {
     wildcard(
@@ -67,6 +63,20 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
     dst(`${dp}_flowlake/done/*`),
     'Reads back only its own completion markers, to skip source objects that are already converted.',
   );
+  if (isLakeLayout(stack.workerLayout)) {
+    wildcard(
+      workerRole,
+      dst(`${dp}_flowlake/checkpoints/*`),
+      'Its checkpoint records, named per invocation: written, read back and removed by each commit and its recovery.',
+    );
+    if (!stack.securityLake) {
+      wildcard(
+        workerRole,
+        dst(`${dp}${stack.workerLayout === 'hive' ? 'AWSLogs/*' : 'region=*'}`),
+        "The lake's data files it writes: recovery asks whether a crashed checkpoint's files are visible (HEAD) and removes those of one it rolls back.",
+      );
+    }
+  }
 
   if (stack.securityLake) acknowledgeCustomSource(stack, stack.securityLake);
 

@@ -155,6 +155,11 @@ export class SecurityLakeDestination extends Construct {
   readonly outputUrl: string;
   /** Every object under it: the worker may write these and nothing else of the lake. */
   readonly objectsArn: string;
+  /**
+   * s3:ListBucket on the lake's bucket, under the location only: without it S3 answers a HEAD of a file that
+   * is not there with 403, not 404 (checkpoint recovery asks whether a checkpoint's files are visible).
+   */
+  readonly listStatement: iam.PolicyStatement;
   readonly kmsKeyArn?: string;
   /** The custom source the stack creates (sourceName), the call that creates it and the role that calls. */
   readonly sourceName?: string;
@@ -171,6 +176,7 @@ export class SecurityLakeDestination extends Construct {
       const folder = folderPrefix(prefix);
       this.outputUrl = `s3://${bucket}/${folder}`;
       this.objectsArn = `arn:${Aws.PARTITION}:s3:::${bucket}/${folder}*`;
+      this.listStatement = listLocation(`arn:${Aws.PARTITION}:s3:::${bucket}`, `${folder}*`);
       new CfnOutput(scope, 'SecurityLakeLocation', { value: this.outputUrl, description: 'where the OCSF files go' });
       return;
     }
@@ -187,6 +193,9 @@ export class SecurityLakeDestination extends Construct {
     const path = Fn.select(0, Fn.split('//', Fn.join('', [Fn.select(1, Fn.split('s3://', location)), '//'])));
     this.outputUrl = Fn.join('', ['s3://', path, '/']);
     this.objectsArn = Fn.join('', ['arn:', Aws.PARTITION, ':s3:::', path, '/*']);
+    // Security Lake puts a custom source's location at `ext/<source name>/…` of its bucket.
+    const bucket = Fn.select(0, Fn.split('/', path));
+    this.listStatement = listLocation(Fn.join('', ['arn:', Aws.PARTITION, ':s3:::', bucket]), `ext/${sourceName}/*`);
     new CfnOutput(scope, 'SecurityLakeLocation', { value: location, description: 'where the OCSF files go' });
     new CfnOutput(scope, 'SecurityLakeProviderRoleArn', {
       value: this.customSource.getResponseField('source.provider.roleArn'),
@@ -304,4 +313,12 @@ function createSourceStatements(sourceName: string, crawlerRole: iam.IRole): iam
     new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [r.lakeBuckets] }),
     new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [r.sourceObjects] }),
   ];
+}
+
+function listLocation(bucketArn: string, prefixPattern: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['s3:ListBucket'],
+    resources: [bucketArn],
+    conditions: { StringLike: { 's3:prefix': [prefixPattern] } },
+  });
 }

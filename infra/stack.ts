@@ -22,6 +22,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { parseConvertOptions } from '../src/aws/config.js';
+import { isLakeLayout, type LayoutName } from '../src/lake/options.js';
 import { FlowlakeAthena } from './athena.js';
 import { functionLogging } from './function-role.js';
 import {
@@ -106,6 +107,14 @@ export const DEFAULTS = {
   securityLakeBatchingWindow: Duration.minutes(5),
   /** …and a backfill hands a worker this many source objects (minutes of each stream) at a time. */
   securityLakeItemsPerBatch: 100,
+  /**
+   * The lake (hive): an invocation writes one file per partition, so batches of many objects make few files.
+   * A backfill hands a worker this many objects; real time waits up to a minute for up to this many messages
+   * (rows visible within about a minute of arriving; the nightly compaction merges the rest).
+   */
+  lakeItemsPerBatch: 100,
+  lakeQueueBatchSize: 100,
+  lakeBatchingWindow: Duration.minutes(1),
 } as const;
 
 /** The output formats and layout a stack writes: Parquet in the hive layout (the lake) unless told otherwise. */
@@ -157,6 +166,8 @@ export class FlowlakeStack extends Stack {
   readonly athena: FlowlakeAthena;
   /** Where the OCSF files go when the stack writes to Security Lake. */
   readonly securityLake?: SecurityLakeDestination;
+  /** The worker's output layout (hive, ocsf: coalesced writes committed in checkpoints; mirror). */
+  readonly workerLayout: LayoutName;
 
   constructor(scope: Construct, id: string, props: FlowlakeStackProps) {
     super(scope, id, props);
@@ -199,6 +210,7 @@ export class FlowlakeStack extends Stack {
       this.securityLake = new SecurityLakeDestination(this, 'SecurityLake', { ...props.securityLake, retention });
     }
     const lakeDest = this.securityLake;
+    this.workerLayout = settings.layout as LayoutName;
     const commonEnv = {
       SOURCE_BUCKET: props.sourceBucketName,
       SOURCE_PREFIX: sourcePrefix,
@@ -241,6 +253,7 @@ export class FlowlakeStack extends Stack {
         }),
         // Without ListBucket S3 answers 403 instead of 404 for a marker that does not exist yet.
         listUnderPrefix(dest, ''),
+        ...(isLakeLayout(this.workerLayout) ? checkpointStatements(dest, destPrefix, this.workerLayout, lakeDest) : []),
       ],
     });
 
@@ -499,9 +512,7 @@ export class FlowlakeStack extends Stack {
         allowedPrefix: sourcePrefix,
       }),
       itemBatcher: new sfn.ItemBatcher({
-        maxItemsPerBatch:
-          props.maxItemsPerBatch ??
-          (props.securityLake ? DEFAULTS.securityLakeItemsPerBatch : DEFAULTS.maxItemsPerBatch),
+        maxItemsPerBatch: props.maxItemsPerBatch ?? this.itemsPerBatch(props),
         maxInputBytesPerBatch: DEFAULTS.maxInputBytesPerBatch,
         batchInput: { settings },
       }),
@@ -586,6 +597,12 @@ export class FlowlakeStack extends Stack {
     return map;
   }
 
+  /** Source objects per backfill invocation: many where they share files (the lake layouts), else few. */
+  private itemsPerBatch(props: FlowlakeStackProps): number {
+    if (props.securityLake) return DEFAULTS.securityLakeItemsPerBatch;
+    return isLakeLayout(this.workerLayout) ? DEFAULTS.lakeItemsPerBatch : DEFAULTS.maxItemsPerBatch;
+  }
+
   private realTimePath(source: s3.IBucket, sourcePrefix: string, workerTimeout: Duration, props: FlowlakeStackProps) {
     const deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -608,7 +625,9 @@ export class FlowlakeStack extends Stack {
     );
     const batching = props.securityLake
       ? { batchSize: DEFAULTS.securityLakeQueueBatchSize, maxBatchingWindow: DEFAULTS.securityLakeBatchingWindow }
-      : { batchSize: DEFAULTS.queueBatchSize };
+      : isLakeLayout(this.workerLayout)
+        ? { batchSize: DEFAULTS.lakeQueueBatchSize, maxBatchingWindow: DEFAULTS.lakeBatchingWindow }
+        : { batchSize: DEFAULTS.queueBatchSize };
     this.worker.addEventSource(
       new lambdaEvents.SqsEventSource(queue, {
         ...batching,
@@ -628,6 +647,29 @@ const LAKE_CHECKPOINTS = '_flowlake/checkpoints/*';
 const LAKE_MARKERS = '_flowlake/done/*';
 /** What a worker writes of its own when its outputs go elsewhere: markers, rejects files, checkpoint records. */
 const WORKER_BOOKKEEPING = [LAKE_MARKERS, '_flowlake/rejects/*', LAKE_CHECKPOINTS] as const;
+
+/**
+ * A worker writing a lake (hive, ocsf) commits in checkpoints (src/lake/checkpoint.ts): it reads and deletes
+ * its checkpoint records, asks whether a record's files are visible (HEAD, which s3:GetObject allows) and
+ * removes the files of a record it rolls back. Only the layout's own data keys, never the rest of the prefix.
+ */
+function checkpointStatements(
+  dest: s3.IBucket,
+  destPrefix: string,
+  layout: LayoutName,
+  lakeDest: SecurityLakeDestination | undefined,
+): iam.PolicyStatement[] {
+  const data = lakeDest
+    ? [lakeDest.objectsArn]
+    : [dest.arnForObjects(`${destPrefix}${layout === 'hive' ? 'AWSLogs/*' : 'region=*'}`)];
+  return [
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:DeleteObject'],
+      resources: [dest.arnForObjects(`${destPrefix}${LAKE_CHECKPOINTS}`), ...data],
+    }),
+    ...(lakeDest ? [lakeDest.listStatement] : []),
+  ];
+}
 
 /** Outputs written under the source prefix would be read back as sources (and feed the real-time path). */
 function assertNoOverlap(sourcePrefix: string, destPrefix: string): void {

@@ -155,14 +155,20 @@ describe('Security Lake: the stack creates the custom source (sourceName)', () =
       const writes = policyStatements(template, 'WorkerRoleDefaultPolicy').filter((s) =>
         actionsOf(s).some((a) => /^s3:(Put|Delete|Abort)/.test(a)),
       );
-      assert.deepEqual(writes.map(actionsOf), [['s3:PutObject', 's3:AbortMultipartUpload']]);
-      assert.deepEqual(
-        writes.flatMap(resourcesOf).map((r) => evaluate(r, attributes)),
-        [
-          `arn:aws:s3:::${folder.slice('s3://'.length)}*`,
-          ...BOOKKEEPING.map((f) => `arn:aws:s3:::flowlake-dest/flowlake/_flowlake/${f}/*`),
-        ],
-      );
+      assert.deepEqual(writes.map(actionsOf), [
+        ['s3:PutObject', 's3:AbortMultipartUpload'],
+        ['s3:GetObject', 's3:DeleteObject'],
+      ]);
+      const [put, recovery] = writes.map((w) => resourcesOf(w).map((r) => evaluate(r, attributes)));
+      assert.deepEqual(put, [
+        `arn:aws:s3:::${folder.slice('s3://'.length)}*`,
+        ...BOOKKEEPING.map((f) => `arn:aws:s3:::flowlake-dest/flowlake/_flowlake/${f}/*`),
+      ]);
+      // Checkpoint recovery: its records, and whether a record's files are visible (rolled back: removed).
+      assert.deepEqual(recovery, [
+        'arn:aws:s3:::flowlake-dest/flowlake/_flowlake/checkpoints/*',
+        `arn:aws:s3:::${folder.slice('s3://'.length)}*`,
+      ]);
     }
   });
 
@@ -250,10 +256,24 @@ describe('Security Lake: an existing custom source (location)', () => {
       ...BOOKKEEPING.map((f) => `\${${destination}.Arn}/flowlake/_flowlake/${f}/*`),
       `arn:\${AWS::Partition}:s3:::${LAKE_BUCKET}/ext/vpcflow/*`,
     ].sort();
-    assert.deepEqual(s3Writes(statements), { 's3:AbortMultipartUpload': objects, 's3:PutObject': objects });
-    // Reads: the source, and back only its own completion markers; nothing of the lake bucket.
+    const location = `arn:\${AWS::Partition}:s3:::${LAKE_BUCKET}/ext/vpcflow/*`;
+    const checkpoints = `\${${destination}.Arn}/flowlake/_flowlake/checkpoints/*`;
+    assert.deepEqual(s3Writes(statements), {
+      's3:AbortMultipartUpload': objects,
+      's3:PutObject': objects,
+      's3:DeleteObject': [checkpoints, location].sort(),
+    });
+    // On the lake bucket: its writes, and what checkpoint recovery needs (HEAD, a listing under the location).
     const onLake = statements.filter((s) => resourcesOf(s).some((r) => flat(r).includes(LAKE_BUCKET)));
-    assert.deepEqual(onLake.flatMap(actionsOf).sort(), ['s3:AbortMultipartUpload', 's3:PutObject']);
+    assert.deepEqual(onLake.flatMap(actionsOf).sort(), [
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    const list = onLake.find((s) => actionsOf(s).includes('s3:ListBucket'));
+    assert.deepEqual(list?.Condition, { StringLike: { 's3:prefix': ['ext/vpcflow/*'] } });
     const kms = statements.find((s) => actionsOf(s).includes('kms:GenerateDataKey'));
     assert.deepEqual(resourcesOf(kms!), [KMS_KEY]);
     assert.deepEqual(kms!.Condition, { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } });

@@ -8,7 +8,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { propsFromContext } from '../../infra/context.js';
 import { acknowledgeFindings, nagFindings } from '../../infra/nag.js';
-import { FlowlakeStack } from '../../infra/stack.js';
+import { DEFAULTS, FlowlakeStack } from '../../infra/stack.js';
 import { athenaColumns, HIVE_PARTITIONS } from '../../src/athena/ddl.js';
 import { lakeViewColumns, lakeViewSql } from '../../src/athena/lake.js';
 import { requestFromEvent } from '../../src/aws/compact.js';
@@ -187,8 +187,11 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
       JSON.stringify(p).includes('"aws:SecureTransport":"false"'),
     );
     assert.equal(tlsDenies.length, 2);
+    // The lake: up to a minute's messages per invocation, one file per partition for all of them.
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: DEFAULTS.lakeQueueBatchSize,
+      MaximumBatchingWindowInSeconds: 60,
     });
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
@@ -213,7 +216,8 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     assert.equal(map.ItemProcessor.ProcessorConfig.Mode, 'DISTRIBUTED');
     assert.match(map.ItemReader.Resource, /:states:::s3:listObjectsV2$/);
     assert.deepEqual(map.ItemReader.Parameters, { Bucket: SOURCE_BUCKET, 'Prefix.$': '$.prefix' });
-    assert.equal(map.ItemBatcher.MaxItemsPerBatch, 10);
+    // The lake: many objects per invocation, which writes one file per partition.
+    assert.equal(map.ItemBatcher.MaxItemsPerBatch, DEFAULTS.lakeItemsPerBatch);
     assert.ok(map.ItemBatcher.MaxInputBytesPerBatch > 0);
     assert.deepEqual(map.ItemBatcher.BatchInput, { settings: { formats: ['parquet'], layout: 'hive' } });
     assert.equal(map.MaxConcurrency, 40);
@@ -263,14 +267,7 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     assert.deepEqual(fn.Environment.Variables.DEST_PREFIX, 'converted/');
     assert.equal(fn.Timeout, 900);
     assert.equal(fn.MemorySize, 4096);
-    const role = flat(fn.Role).replace(/^\$\{(.+)\.Arn\}$/, '$1');
-    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
-      JSON.stringify((p as { Properties: Json }).Properties.Roles).includes(role),
-    ) as { Properties: { PolicyDocument: { Statement: Statement[] } } };
-    const grants = new Map<string, string[]>();
-    for (const s of policy.Properties.PolicyDocument.Statement) {
-      for (const action of actionsOf(s)) grants.set(action, resourcesOf(s).map(flat).sort());
-    }
+    const { grants, statements } = grantsOf(template, 'Compact');
     const lake = (suffix: string) => `\${Destination920A3C57.Arn}/converted/${suffix}`;
     assert.deepEqual(
       [...grants.keys()].sort(),
@@ -295,8 +292,32 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
       grants.get('s3:DeleteObject'),
       ['AWSLogs/*', 'compacted/*', '_flowlake/locks/*', '_flowlake/checkpoints/*'].map(lake).sort(),
     );
-    const list = policy.Properties.PolicyDocument.Statement.find((s) => actionsOf(s).includes('s3:ListBucket'))!;
+    const list = statements.find((s) => actionsOf(s).includes('s3:ListBucket'))!;
     assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['converted/*'] } });
+  });
+
+  it("lets the worker commit and recover its checkpoints: their records and the lake's data files, nothing wider", () => {
+    const { grants } = grantsOf(template, 'Worker');
+    const dest = (suffix: string) => `\${Destination920A3C57.Arn}/converted/${suffix}`;
+    assert.deepEqual(grants.get('s3:DeleteObject'), ['AWSLogs/*', '_flowlake/checkpoints/*'].map(dest).sort());
+    assert.deepEqual(
+      grants.get('s3:GetObject'),
+      [
+        `arn:\${AWS::Partition}:s3:::${SOURCE_BUCKET}/${SOURCE_PREFIX}*`,
+        ...['AWSLogs/*', '_flowlake/checkpoints/*', '_flowlake/done/*'].map(dest),
+      ].sort(),
+    );
+    // The mirror layout writes each object's own files: no checkpoints, nothing to read back or delete.
+    const mirror = Template.fromStack(
+      buildStack({ 'aws:cdk:bundling-stacks': [], destinationPrefix: 'converted', formats: 'csv', layout: 'mirror' })
+        .stack,
+    );
+    const mirrorGrants = grantsOf(mirror, 'Worker').grants;
+    assert.equal(mirrorGrants.get('s3:DeleteObject'), undefined);
+    assert.deepEqual(
+      mirrorGrants.get('s3:GetObject')?.filter((r) => r.includes('Destination')),
+      [dest('_flowlake/done/*')],
+    );
   });
 
   it('compacts the real-time path on a schedule: 02:30 UTC, the two finished days, a role that only invokes it', () => {
@@ -629,6 +650,10 @@ describe('FlowlakeStack variants (not bundled)', () => {
     assert.equal(stack.compactor, undefined);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    // Each object its own files: small batches, no waiting.
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as { Properties: Json };
+    assert.equal(mapping.Properties.BatchSize, DEFAULTS.queueBatchSize);
+    assert.equal(mapping.Properties.MaximumBatchingWindowInSeconds, undefined);
     const services = Object.values(template.findResources('AWS::Lambda::Function')).map(
       (f) =>
         (f as { Properties: { Environment?: { Variables?: Json } } }).Properties.Environment?.Variables
@@ -702,3 +727,21 @@ describe('FlowlakeStack variants (not bundled)', () => {
     );
   });
 });
+
+/** Each action a function's role policy grants, with the resources it grants it on (all statements merged). */
+function grantsOf(template: Template, functionIdPrefix: string) {
+  const id = Object.keys(template.findResources('AWS::Lambda::Function')).find((k) => k.startsWith(functionIdPrefix));
+  assert.ok(id, `no function ${functionIdPrefix}…`);
+  const fn = template.toJSON().Resources[id].Properties;
+  const role = flat(fn.Role).replace(/^\$\{(.+)\.Arn\}$/, '$1');
+  const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+    JSON.stringify((p as { Properties: Json }).Properties.Roles).includes(role),
+  ) as { Properties: { PolicyDocument: { Statement: Statement[] } } };
+  const statements = policy.Properties.PolicyDocument.Statement;
+  const grants = new Map<string, string[]>();
+  for (const s of statements) {
+    for (const action of actionsOf(s))
+      grants.set(action, [...(grants.get(action) ?? []), ...resourcesOf(s).map(flat)].sort());
+  }
+  return { grants, statements };
+}
