@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
+import type { WorkerConfig } from '../../src/aws/config.js';
 import { createWorker, type MapBatchResult, type Worker } from '../../src/aws/worker.js';
 import { convert } from '../../src/convert/run.js';
 import type { ObjectResult } from '../../src/convert/types.js';
@@ -75,23 +76,29 @@ describe('worker: coalesced lake writes for Map and SQS batches (hive Parquet, S
     await server?.stop();
   });
 
-  /** A destination bucket of its own, and a worker writing the lake under `lake/` in it. */
-  async function freshLake(options: { checkpointRows?: number } = {}) {
-    const dest = uniqueBucketName('lake-dst');
-    await server.createBucket(dest);
+  /** A worker converting the stash's objects into `config`'s destination (closed after the tests). */
+  function workerWriting(
+    config: Omit<WorkerConfig, 'sourceBucket' | 'sourcePrefix'>,
+    options: { checkpointRows?: number } = {},
+  ): Worker {
     const worker = createWorker({
-      config: {
-        sourceBucket: source,
-        sourcePrefix: 'stash/',
-        destBucket: dest,
-        destPrefix: 'lake/',
-        options: { to: ['parquet'], layout: 'hive', region: TEST_REGION },
-      },
+      config: { sourceBucket: source, sourcePrefix: 'stash/', ...config },
       objectsAtOnce: 4,
       logger: silent,
       ...options,
     });
     workers.push(worker);
+    return worker;
+  }
+
+  /** A destination bucket of its own, and a worker writing the lake under `lake/` in it. */
+  async function freshLake(options: { checkpointRows?: number } = {}) {
+    const dest = uniqueBucketName('lake-dst');
+    await server.createBucket(dest);
+    const worker = workerWriting(
+      { destBucket: dest, destPrefix: 'lake/', options: { to: ['parquet'], layout: 'hive', region: TEST_REGION } },
+      options,
+    );
     const keys = () => keysUnder(server, dest, 'lake/');
     return {
       dest,
@@ -274,19 +281,12 @@ describe('worker: coalesced lake writes for Map and SQS batches (hive Parquet, S
     const securityLake = uniqueBucketName('aws-security-data-lake');
     await server.createBucket(dest);
     await server.createBucket(securityLake);
-    const worker = createWorker({
-      config: {
-        sourceBucket: source,
-        sourcePrefix: 'stash/',
-        destBucket: dest,
-        destPrefix: 'flowlake/',
-        outputUrl: `s3://${securityLake}/ext/vpcflow/2.0/`,
-        options: { to: ['ocsf'], layout: 'ocsf', flowRegion: TEST_REGION },
-      },
-      objectsAtOnce: 4,
-      logger: silent,
+    const worker = workerWriting({
+      destBucket: dest,
+      destPrefix: 'flowlake/',
+      outputUrl: `s3://${securityLake}/ext/vpcflow/2.0/`,
+      options: { to: ['ocsf'], layout: 'ocsf', flowRegion: TEST_REGION },
     });
-    workers.push(worker);
     const event = { Items: objects.map((o) => ({ Key: o.key, Size: o.size, Etag: o.etag })), BatchInput: {} };
     const results = ((await worker(event, invocation('request-ocsf'))) as MapBatchResult).results;
     assert.deepEqual(statuses(results), { converted: 12 });

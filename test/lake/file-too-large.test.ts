@@ -87,36 +87,14 @@ describe('a write the file system refuses half-way', () => {
     assert.ok(limit >= 8 * BLOCK, `data files of ${smallestData} bytes leave no room for the rest`);
 
     const dir = tempDir();
-    const refused = flowlakeWithFileLimit(
-      limit,
-      'convert',
-      src,
-      dir,
-      '--to',
-      'parquet',
-      '--layout',
-      'hive',
-      '--region',
-      'eu-west-1',
-      '--quiet',
-    );
+    const args = ['convert', src, dir, '--to', 'parquet', '--layout', 'hive', '--region', 'eu-west-1', '--quiet'];
+    const refused = flowlakeWithFileLimit(limit, ...args);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /not published: writing \S+\/AWSLogs\/\S+\.parquet: EFBIG/);
     assert.deepEqual(dataFiles(dir), [], 'no data file, whole or partial, is visible');
     assertNoTempFiles(dir);
 
-    const done = flowlake(
-      'convert',
-      src,
-      dir,
-      '--to',
-      'parquet',
-      '--layout',
-      'hive',
-      '--region',
-      'eu-west-1',
-      '--quiet',
-    );
+    const done = flowlake(...args);
     assert.equal(done.code, 0, done.stderr);
     assert.deepEqual(await flowsDigest(dir), expected);
   });
