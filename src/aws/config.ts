@@ -1,5 +1,6 @@
 import type { ConvertOptions, LayoutName } from '../convert/types.js';
 import type { OutputKind } from '../encode/types.js';
+import { checkNoForcedLake } from '../lake/options.js';
 import { checkOcsfOptions } from '../ocsf/options.js';
 import { splitBookkeeping } from '../storage/bookkeeping.js';
 import { parseS3Url, type Storage } from '../storage/index.js';
@@ -102,6 +103,7 @@ export function parseConvertOptions(settings: RunSettings): ConvertOptions {
     ...(settings.force ? { force: true } : {}),
   };
   checkOcsfOptions(options);
+  checkNoForcedLake(options, 'FORCE');
   return options;
 }
 

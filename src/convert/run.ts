@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { recoverCheckpoints } from '../lake/checkpoint.js';
 import { acquireLock } from '../lake/lock.js';
 import { runNameAt } from '../lake/names.js';
-import { isLakeLayout } from '../lake/options.js';
+import { checkNoForcedLake, isLakeLayout } from '../lake/options.js';
 import { checkOcsfOptions } from '../ocsf/options.js';
 import { openStorage } from '../storage/index.js';
 import type { ListOptions, ObjectInfo, Storage, StorageOptions } from '../storage/types.js';
@@ -156,11 +156,7 @@ async function runOver(
     sourceVersion: options.sourceVersion,
   };
   checkOcsfOptions(convertOptions);
-  if (isLakeLayout(convertOptions.layout) && convertOptions.force) {
-    throw new Error(
-      "--force cannot be used with the hive layout: the lake already holds those objects' rows, and converting them again would count them twice (convert into another destination instead)",
-    );
-  }
+  checkNoForcedLake(convertOptions, '--force');
   // The lake (hive layout): one run at a time per destination (two would convert the same objects twice), and
   // the checkpoints of a run that crashed are finished or undone before anything else is written.
   const lock = isLakeLayout(convertOptions.layout) ? await acquireLock(dest, 'convert', 'flowlake convert') : undefined;

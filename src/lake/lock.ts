@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
 import { ObjectExistsError, type Storage } from '../storage/types.js';
-import { processAlive } from './checkpoint.js';
+import { processAlive, writerHost } from './checkpoint.js';
 
 /** Who holds a lock, as its file says. */
 export interface LockHolder {
@@ -52,7 +51,7 @@ export async function acquireLock(dest: Storage, name: string, purpose: string):
   const body = (): string =>
     JSON.stringify({
       purpose,
-      host: hostname(),
+      host: writerHost(),
       pid: process.pid,
       startedAt,
       heartbeatAt: new Date().toISOString(),
@@ -101,7 +100,7 @@ function parseHolder(body: Buffer): LockHolder | undefined {
 }
 
 export function isStaleLock(holder: LockHolder, now = Date.now()): boolean {
-  if (holder.host === hostname()) return !processAlive(holder.pid);
+  if (holder.host === writerHost()) return !processAlive(holder.pid);
   const beat = Date.parse(holder.heartbeatAt);
   return !Number.isFinite(beat) || now - beat > LOCK_STALE_MS;
 }

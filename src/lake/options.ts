@@ -12,6 +12,15 @@ export function isLakeLayout(layout: LayoutName): boolean {
   return layout === 'hive' || layout === 'ocsf';
 }
 
+/** Converting again into a lake would count the rows it already holds twice: refused, whoever asks. */
+export function checkNoForcedLake(options: Pick<ConvertOptions, 'layout' | 'force'>, flag = 'force'): void {
+  if (isLakeLayout(options.layout) && options.force) {
+    throw new Error(
+      `${flag} cannot be used with the ${options.layout} layout: the lake already holds those objects' rows, and converting them again would count them twice (convert into another destination instead)`,
+    );
+  }
+}
+
 /** Everything that decides what one object converts into. Plain data: it crosses worker threads and Lambda. */
 export interface ConvertOptions {
   readonly to: readonly OutputKind[];

@@ -41,7 +41,7 @@ describe('worker configuration for OCSF (Security Lake)', () => {
     assert.deepEqual(Object.keys(hive.options).sort(), ['layout', 'to']);
   });
 
-  it('refuses what the CLI refuses: ocsf with another layout or format, the ocsf layout without it, bad values', () => {
+  it('refuses what the CLI refuses: ocsf with another layout or format, the ocsf layout without it, a forced lake, bad values', () => {
     assert.throws(() => parseConvertOptions({ formats: 'ocsf', layout: 'hive' }), /not --layout hive/);
     assert.throws(() => parseConvertOptions({ formats: 'ocsf,parquet', region: 'us-east-1' }), /writes OCSF alone/);
     assert.throws(() => parseConvertOptions({ formats: 'parquet', layout: 'ocsf' }), /layout of --to ocsf only/);
@@ -52,6 +52,12 @@ describe('worker configuration for OCSF (Security Lake)', () => {
       /source-version "v 1"/,
     );
     assert.throws(() => readWorkerConfig({ ...BUCKETS, OUTPUT_URL: 'bucket/prefix' }), /OUTPUT_URL must be an s3:/);
+    // Converting into a lake again would count its rows twice; the mirror layout may.
+    assert.throws(
+      () => readWorkerConfig({ ...BUCKETS, FORMATS: 'parquet', LAYOUT: 'hive', FORCE: 'true' }),
+      /FORCE cannot be used with the hive layout/,
+    );
+    assert.equal(readWorkerConfig({ ...BUCKETS, FORMATS: 'csv', FORCE: 'true' }).options.force, true);
   });
 
   it('lets the batch settings carry flowRegion and sourceVersion over the environment', () => {
