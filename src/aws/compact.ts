@@ -25,6 +25,8 @@ export interface CompactConfig {
   /** Files are cut at about this size (default: compactLake's, 256 MiB). */
   readonly targetBytes?: number;
   readonly compression?: CompressionName;
+  /** How long a day's new files exist before its state publishes them (default: compactLake's, on S3 30 s). */
+  readonly publishDelayMs?: number;
 }
 
 /** Which days to compact: a list, or a window (both ends optional, inclusive). */
@@ -115,8 +117,8 @@ function oneDay(value: unknown): string {
 }
 
 /**
- * COMPACT_TARGET_MIB and COMPRESSION (snappy, zstd, gzip, none) are optional; DEST_BUCKET and DEST_PREFIX are the
- * worker's.
+ * COMPACT_TARGET_MIB, COMPRESSION (snappy, zstd, gzip, none) and PUBLISH_DELAY_SECONDS are optional; DEST_BUCKET and
+ * DEST_PREFIX are the worker's.
  */
 export function readCompactConfig(env: NodeJS.ProcessEnv = process.env): CompactConfig {
   const destBucket = env.DEST_BUCKET;
@@ -126,11 +128,16 @@ export function readCompactConfig(env: NodeJS.ProcessEnv = process.env): Compact
     throw new Error(`COMPACT_TARGET_MIB must be a positive number, got "${env.COMPACT_TARGET_MIB}"`);
   }
   const compression = env.COMPRESSION ? parseCompression(env.COMPRESSION) : undefined;
+  const delay = env.PUBLISH_DELAY_SECONDS ? Number(env.PUBLISH_DELAY_SECONDS) : undefined;
+  if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0 && delay <= 300)) {
+    throw new Error(`PUBLISH_DELAY_SECONDS must be a number from 0 to 300, got "${env.PUBLISH_DELAY_SECONDS}"`);
+  }
   return {
     destBucket,
     destPrefix: env.DEST_PREFIX ?? '',
     ...(mib !== undefined ? { targetBytes: Math.round(mib * 2 ** 20) } : {}),
     ...(compression !== undefined ? { compression } : {}),
+    ...(delay !== undefined ? { publishDelayMs: delay * 1000 } : {}),
   };
 }
 
@@ -169,6 +176,7 @@ export function createCompactor(deps: CompactorDependencies): Compactor {
       ...(requested.days ? { days: requested.days } : { since: requested.since, until: requested.until }),
       targetBytes: config.targetBytes,
       compression: config.compression,
+      publishDelayMs: config.publishDelayMs,
       ...deps.options,
     });
     const summary = summarize(report, requested);

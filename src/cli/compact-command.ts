@@ -2,11 +2,17 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type CompressionName, defaultCompression } from '../encode/parquet/codecs.js';
-import { type CompactProgress, type CompactReport, compactLake, DEFAULT_TARGET_BYTES } from '../lake/compact.js';
+import {
+  type CompactProgress,
+  type CompactReport,
+  compactLake,
+  DEFAULT_TARGET_BYTES,
+  PUBLISH_DELAY_MS,
+} from '../lake/compact.js';
 import { parseDay } from '../lake/lake-keys.js';
 import { openStorage } from '../storage/index.js';
 import { formatBytes, formatCount } from './format-numbers.js';
-import { parseCompressionOption, parsePositiveInt } from './options.js';
+import { parseCompressionOption, parseNonNegativeInt, parsePositiveInt } from './options.js';
 import { UsageError } from './usage-error.js';
 
 interface CompactFlags {
@@ -15,6 +21,7 @@ interface CompactFlags {
   targetSize?: number;
   concurrency?: number;
   compression?: CompressionName;
+  publishDelay?: number;
   endpointUrl?: string;
   region?: string;
   report?: string;
@@ -45,6 +52,11 @@ export function registerCompactCommand(program: Command): void {
       'days compacted at once, one worker thread each (default: every core)',
       parsePositiveInt,
     )
+    .option(
+      '--publish-delay <seconds>',
+      `wait this long between writing a day's files and publishing them (default: ${PUBLISH_DELAY_MS / 1000} on S3, where Athena lists files before it reads the state; 0 locally)`,
+      parseNonNegativeInt,
+    )
     .option('--endpoint-url <url>', 'S3-compatible endpoint (path-style addressing)')
     .option('--region <region>', 'AWS region of the bucket')
     .option('--report <file>', 'write the compaction report as JSON')
@@ -61,6 +73,7 @@ export function registerCompactCommand(program: Command): void {
         until: flags.until,
         targetBytes: flags.targetSize,
         compression: flags.compression,
+        ...(flags.publishDelay !== undefined ? { publishDelayMs: flags.publishDelay * 1000 } : {}),
         onProgress: (p) => progress.update(p),
         threads: { url: dst, storage, count: flags.concurrency ?? availableParallelism() },
       });

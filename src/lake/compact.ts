@@ -50,6 +50,16 @@ export interface CompactOptions {
    * Athena's longest query (30 minutes by default) — a query planned before the switch still finds its files.
    */
   readonly retireGraceMs?: number;
+  /**
+   * How long (ms) a day's new files exist before its state publishes them. A local folder: none (readers list
+   * the files after they read the state). S3: PUBLISH_DELAY_MS. Athena lists a table's files when it plans a
+   * query and reads the state when it runs it: a query that listed the day's compacted folder before the last
+   * new file was committed, and read the state after it published that generation, would miss the file's rows.
+   * With the delay, such a query would have to take longer than it between planning and reading.
+   */
+  readonly publishDelayMs?: number;
+  /** Waits (tests count the waits instead). */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly onProgress?: (progress: CompactProgress) => void;
   /**
    * Compact days on this many worker threads, each opening the lake at `url` itself (the CLI: every core).
@@ -100,6 +110,8 @@ export class NotALakeError extends Error {
 
 export const DEFAULT_TARGET_BYTES = 256 * 2 ** 20;
 const S3_GRACE_MS = 24 * 3_600_000;
+/** Longer than Athena takes from listing a query's files to reading its first rows (seconds, in practice). */
+export const PUBLISH_DELAY_MS = 30_000;
 /** Footers read at once (S3 round trips overlap; local reads are synchronous anyway). */
 const FOOTERS_AT_ONCE = 16;
 
@@ -138,7 +150,10 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
     const { summaries, failures: footerFailures } = await readSummaries(dest, work);
     const recovery = await recoverCheckpoints(dest, now());
 
-    const grace = options.retireGraceMs ?? (dest.root.startsWith('s3://') ? S3_GRACE_MS : 0);
+    const onS3 = dest.root.startsWith('s3://');
+    const grace = options.retireGraceMs ?? (onS3 ? S3_GRACE_MS : 0);
+    const publishDelay = options.publishDelayMs ?? (onS3 ? PUBLISH_DELAY_MS : 0);
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const generation = runNameAt(new Date(now()));
     const failures: DayFailure[] = [...footerFailures.values()].map(({ day, error }) => ({ day, error }));
     const compression = options.compression ?? defaultCompression();
@@ -205,6 +220,8 @@ export async function compactLake(dest: Storage, options: CompactOptions = {}): 
           return;
         }
         const { written, inputs } = result;
+        // Every new file is committed now; readers that listed before the last of them must be done planning.
+        if (publishDelay > 0 && written.length > 0) await sleep(publishDelay);
         state.generation = generation;
         for (const file of inputs) state.retired.set(file.key, now() + grace);
         await writeDayState(dest, state); // the publication: readers now see the new files, not the inputs

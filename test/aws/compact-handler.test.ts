@@ -60,6 +60,9 @@ describe('requestFromEvent', () => {
     assert.throws(() => readCompactConfig({}), /DEST_BUCKET/);
     assert.throws(() => readCompactConfig({ DEST_BUCKET: 'b', COMPACT_TARGET_MIB: 'big' }), /COMPACT_TARGET_MIB/);
     assert.throws(() => readCompactConfig({ DEST_BUCKET: 'b', COMPRESSION: 'lz4' }), /unknown Parquet compression/);
+    assert.equal(readCompactConfig({ DEST_BUCKET: 'b', PUBLISH_DELAY_SECONDS: '45' }).publishDelayMs, 45_000);
+    assert.equal(readCompactConfig({ DEST_BUCKET: 'b' }).publishDelayMs, undefined, "compactLake's default");
+    assert.throws(() => readCompactConfig({ DEST_BUCKET: 'b', PUBLISH_DELAY_SECONDS: '-1' }), /PUBLISH_DELAY_SECONDS/);
   });
 });
 
@@ -89,7 +92,8 @@ describe('the compaction Lambda over the S3 emulator', () => {
 
   after(async () => server?.stop());
 
-  const compactor = () => createCompactor({ config: { destBucket: bucket, destPrefix: prefix }, logger: silent });
+  const compactor = () =>
+    createCompactor({ config: { destBucket: bucket, destPrefix: prefix, publishDelayMs: 0 }, logger: silent });
   const daysOf = (keys: readonly string[], parse: typeof parseRecentKey | typeof parseCompactedKey) =>
     [...new Set(keys.map((k) => parse(k)?.day).filter(Boolean))].sort();
 
@@ -160,7 +164,10 @@ describe('the compaction Lambda over the S3 emulator', () => {
     const other = uniqueBucketName('corrupt');
     await server.createBucket(other);
     await uploadFolder(server, dir, other, '');
-    const handler = createCompactor({ config: { destBucket: other, destPrefix: '' }, logger: silent });
+    const handler = createCompactor({
+      config: { destBucket: other, destPrefix: '', publishDelayMs: 0 },
+      logger: silent,
+    });
     try {
       await assert.rejects(handler({ days: ['20200201', '20200202'] }), (err: Error) => {
         assert.equal(err.name, 'FlowlakeDaysNotCompacted');
@@ -184,7 +191,10 @@ describe('the compaction Lambda over the S3 emulator', () => {
   it('does nothing, and says so, where nothing was converted yet', async () => {
     const empty = uniqueBucketName('empty');
     await server.createBucket(empty);
-    const handler = createCompactor({ config: { destBucket: empty, destPrefix: 'lake/' }, logger: silent });
+    const handler = createCompactor({
+      config: { destBucket: empty, destPrefix: 'lake/', publishDelayMs: 0 },
+      logger: silent,
+    });
     try {
       const summary: CompactSummary = await handler({ scheduledTime: '2020-02-03T02:30:00Z', daysBack: [1] });
       assert.match(summary.note ?? '', /no lake yet/);

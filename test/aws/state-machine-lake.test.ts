@@ -86,7 +86,10 @@ describe('the lake backfill, run by aws-local-stepfunctions against the S3 emula
     });
     worker = createWorker({ config: readWorkerConfig(env(stack.worker)), logger: silent });
     summary = createSummary(readSummaryConfig(env(stack.summary)), silent);
-    compactor = createCompactor({ config: readCompactConfig(env(stack.compactor!)), logger: silent });
+    compactor = createCompactor({
+      config: readCompactConfig({ ...env(stack.compactor!), PUBLISH_DELAY_SECONDS: '0' }),
+      logger: silent,
+    });
   });
 
   after(async () => {

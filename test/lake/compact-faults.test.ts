@@ -212,6 +212,63 @@ describe('a compaction that dies half-way', () => {
   });
 });
 
+describe("a reader that lists a day's files before the last is committed", () => {
+  /** What the lake sees happen, in order: compacted files committed, states written, and compaction's waits. */
+  class RecordingLake extends LocalStorage {
+    readonly events: string[] = [];
+
+    override writeAtomic(key: string, options?: Parameters<LocalStorage['writeAtomic']>[1]) {
+      const write = super.writeAtomic(key, options);
+      return {
+        ...write,
+        commit: async () => {
+          await write.commit();
+          if (key.startsWith('compacted/')) this.events.push(`file ${dayOf(key)}`);
+        },
+      };
+    }
+
+    override async writeSmall(key: string, body: string | Buffer, options?: Parameters<LocalStorage['writeSmall']>[2]) {
+      await super.writeSmall(key, body, options);
+      if (key.startsWith(STATE_PREFIX)) {
+        const published = /^generation,[^,]*,[^,]*,\d{8},[^,]+,/m.test(String(body));
+        this.events.push(`${published ? 'publish' : 'state'} ${key.slice(STATE_PREFIX.length, -'.csv'.length)}`);
+      }
+    }
+  }
+  /** `compacted/…/year=Y/month=M/day=D/…` → `<account>_<region>_YYYYMMDD`, as state keys name days. */
+  const dayOf = (key: string) => {
+    const parsed = parseCompactedKey(key);
+    assert.ok(parsed, key);
+    return `${parsed.account}_${parsed.region}_${parsed.day}`;
+  };
+
+  it('finds every file there: a day publishes only once its new files have existed for the publish delay', async () => {
+    const dir = await lake();
+    const expected = await flowsDigest(dir);
+    const recording = new RecordingLake(dir);
+    const report = await compactLake(recording, {
+      publishDelayMs: 30_000,
+      sleep: async (ms) => {
+        recording.events.push(`wait ${ms}`);
+      },
+    });
+    assert.ok(report.days.compacted >= 2);
+    // A day's first state with its generation publishes it (the next ones drop the files it deleted).
+    const publishes = [...new Set(recording.events.filter((e) => e.startsWith('publish ')))];
+    assert.equal(publishes.length, report.days.compacted);
+    for (const publish of publishes) {
+      const day = publish.slice('publish '.length);
+      const at = recording.events.indexOf(publish);
+      const lastFile = recording.events.lastIndexOf(`file ${day}`);
+      assert.ok(lastFile >= 0 && lastFile < at, `${day}: its files before its publication`);
+      const waited = recording.events.slice(lastFile + 1, at).includes('wait 30000');
+      assert.ok(waited, `${day}: a wait of the publish delay between its last file and its publication`);
+    }
+    assert.deepEqual(await flowsDigest(dir), expected);
+  });
+});
+
 describe('convert killed at random points', () => {
   it('leaves a lake that reads each row at most once, and a re-run completes it exactly once', async () => {
     const src = tempDir();

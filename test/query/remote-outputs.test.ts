@@ -68,7 +68,7 @@ describe('outputs in S3 read as outputs', { timeout: 240_000 }, () => {
     assert.deepEqual(await flowsDigest(dest, cache, s3), expected, 'before compaction');
 
     const lake = new S3Storage(bucket, 'lake', s3);
-    const compacted = await compactLake(lake, { retireGraceMs: 3_600_000 });
+    const compacted = await compactLake(lake, { retireGraceMs: 3_600_000, publishDelayMs: 0 });
     await lake.close();
     assert.ok(compacted.days.compacted >= 1);
     const keys = await keysUnder(server, bucket, 'lake/');
