@@ -46,6 +46,8 @@ const MAX_FOOTER_BYTES = 16 * 2 ** 20;
 const FOOTER_PROBE_BYTES = 64 * 1024;
 /** A row group's bytes are read at once; more than this is not a group flowlake writes. */
 export const MAX_ROW_GROUP_BYTES = 512 * 2 ** 20;
+/** Rows of a row group at most: flowlake writes ~100k–1M; its columns are allocated for the footer's count. */
+export const MAX_ROW_GROUP_ROWS = 16 * 2 ** 20;
 const CREATED_BY = 'flowlake';
 const MAGIC = 0x31524150; // "PAR1" little-endian
 
@@ -179,6 +181,9 @@ export class LakeFileReader {
     const metadata = this.metadata;
     const group = metadata.row_groups[index];
     const rows = Number(group.num_rows);
+    if (!(Number.isSafeInteger(rows) && rows >= 0 && rows <= MAX_ROW_GROUP_ROWS)) {
+      throw new CorruptFileError(`${where}: row group ${index} claims ${group.num_rows} rows`);
+    }
     let bytes: Buffer;
     let offset: number;
     if (this.whole) {

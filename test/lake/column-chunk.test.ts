@@ -18,7 +18,7 @@ import { ParquetEncoder } from '../../src/encode/parquet.js';
 import { DEFAULT_FORMAT } from '../../src/formats/format.js';
 import { decodeColumnChunk, UnsupportedPageError } from '../../src/lake/column-chunk.js';
 import type { ColumnValues } from '../../src/lake/column-values.js';
-import { LakeFileReader } from '../../src/lake/parquet-file.js';
+import { CorruptFileError, LakeFileReader } from '../../src/lake/parquet-file.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -162,6 +162,18 @@ describe('the lake page reader', () => {
       assert.equal(offset, 50_000);
       assert.deepEqual(own, general);
     }
+  });
+
+  it('refuses a row group whose footer claims more rows than any lake file holds, before allocating for them', async () => {
+    const bytes = await flowlakeFile(1000, 'snappy', 1000);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'f.parquet'), bytes);
+    const reader = await LakeFileReader.open(new LocalStorage(dir), 'f.parquet', bytes.length);
+    (reader.metadata.row_groups[0] as { num_rows: bigint }).num_rows = 2n ** 40n;
+    await assert.rejects(
+      reader.readGroup(0),
+      (err: Error) => err instanceof CorruptFileError && /claims 1099511627776 rows/.test(err.message),
+    );
   });
 
   it('names a broken page as an error, not as an unsupported one', async () => {
