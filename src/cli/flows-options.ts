@@ -83,6 +83,8 @@ function flowsOptions(flags: SourceFlags, view: ProgressView, extra: Partial<Flo
     onConvertResult: (r: ObjectResult) => {
       if (r.status !== 'skipped') view.objectDone(r);
     },
+    // Said even with --quiet: a question that waits without a word looks hung.
+    onCacheBusy: (message) => process.stderr.write(`flowlake: waiting for the stash's cache: ${message}\n`),
     ...extra,
   };
 }

@@ -8,6 +8,7 @@ import { DUCKDB, duckdbMacros, sqlString } from '../hunt/dialect.js';
 import { rankClause, rankedQuery } from '../hunt/render.js';
 import type { HuntContext, HuntDefinition } from '../hunt/types.js';
 import { compactLake } from '../lake/compact.js';
+import { acquireLock, LakeLockedError } from '../lake/lock.js';
 import { isOcsfColumns, OCSF_DUCKDB, ocsfFlowColumns, ocsfTimeWindow } from '../ocsf/flows.js';
 import { LocalStorage } from '../storage/local.js';
 import { cidrRanges, readAddressList } from './address-list.js';
@@ -42,6 +43,43 @@ export interface FlowsOptions {
   readonly onConvertResult?: (result: ObjectResult) => void;
   /** DuckDB memory limit (default: FLOWLAKE_DUCKDB_MEMORY, else half the machine's memory; see ./memory.ts). */
   readonly memoryLimit?: string;
+  /** Called once when another run holds the stash's cache (its lock's message), before waiting for it. */
+  readonly onCacheBusy?: (message: string) => void;
+  /** How long to wait for another run's hold on the cache (ms; default CACHE_WAIT_MS). */
+  readonly cacheWaitMs?: number;
+}
+
+/** Another question filling the same cache converts the whole stash at worst: wait that long for it. */
+export const CACHE_WAIT_MS = 30 * 60_000;
+const CACHE_POLL_MS = 250;
+/** Longer than a question over the cache takes: its files are not deleted under it. */
+const CACHE_RETIRE_GRACE_MS = 60 * 60_000;
+
+/**
+ * Fills the cache under its `cache` lock (convert and compact, as one step), waiting while another run holds it
+ * or the cache's own convert or compact lock: a second question over a stash another one is filling waits for
+ * it — then finds the cache complete, or converts what is left — rather than failing or reading it half-made.
+ */
+async function whileCacheBusy(options: FlowsOptions, dir: string, fill: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + (options.cacheWaitMs ?? CACHE_WAIT_MS);
+  const lake = new LocalStorage(dir);
+  await mkdir(dir, { recursive: true });
+  let told = false;
+  for (;;) {
+    try {
+      const lock = await acquireLock(lake, 'cache', 'flowlake filling the stash cache');
+      try {
+        return await fill();
+      } finally {
+        await lock.release();
+      }
+    } catch (err) {
+      if (!(err instanceof LakeLockedError) || Date.now() >= deadline) throw err;
+      if (!told) options.onCacheBusy?.(err.message);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, CACHE_POLL_MS));
+    }
+  }
 }
 
 export type HuntOptions = Readonly<Record<string, string | number | readonly string[] | undefined>>;
@@ -83,11 +121,15 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
   } else if (plan.kind === 'stash') {
     const dir = stashCacheDir(cacheRoot, { ...options, url: plan.url });
     const shape = { fields: options.fields, logGroupFormats: options.logGroupFormats, region: options.region };
-    const listed = await stashFingerprint(plan.url, { ...options, shape });
+    const url = plan.url;
+    const listed = await stashFingerprint(url, { ...options, shape });
     let objects = listed.objects;
-    if ((await completedFingerprint(dir))?.digest !== listed.digest) {
+    // Another question over the same stash may be filling the cache: wait for it, then use what it made.
+    await whileCacheBusy(options, dir, async () => {
+      if ((await completedFingerprint(dir))?.digest === listed.digest) return;
       objects = 0;
-      const run = await convert(plan.url, dir, {
+      failures.length = 0;
+      const run = await convert(url, dir, {
         to: ['parquet'],
         layout: 'hive',
         fields: options.fields,
@@ -103,12 +145,17 @@ export async function openFlows(src: string, options: FlowsOptions = {}): Promis
       });
       // The cache is a lake (DESIGN §10): what this run added is merged into one sorted file per day, so every
       // later question reads few big files, not one small file per object and hour.
+      // Replaced files stay a while: another question that planned over them before this one compacted still
+      // finds them (its state says they are retired, so nobody counts them twice); a later compaction deletes them.
       if (run.objects.converted > 0)
-        await compactLake(new LocalStorage(dir), { threads: { url: dir, count: availableParallelism() } });
+        await compactLake(new LocalStorage(dir), {
+          threads: { url: dir, count: availableParallelism() },
+          retireGraceMs: CACHE_RETIRE_GRACE_MS,
+        });
       // Complete when nothing failed. Convert listed after `listed` was taken, so the cache holds every object
       // of that listing in its version then or a later one; a later listing that differs converts again.
       if (failures.length === 0) await recordCompleted(dir, listed);
-    }
+    });
     const converted = await planSource(dir).catch(() => undefined);
     if (converted?.kind !== 'outputs') {
       const why = failures.length ? ` (${failures.length} failed, e.g. ${failures[0].key}: ${failures[0].error})` : '';

@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ObjectResult } from '../../src/convert/types.js';
 import { parseCompactedKey, parseRecentKey } from '../../src/lake/lake-keys.js';
+import { acquireLock } from '../../src/lake/lock.js';
+import { isVisible, readLakeView } from '../../src/lake/visible.js';
+import { stashCacheDir } from '../../src/query/cache.js';
 import { openFlows } from '../../src/query/index.js';
 import { writeSampleStash } from '../../src/sample/stash.js';
+import { LocalStorage } from '../../src/storage/local.js';
 import { filesUnder } from '../support/files.js';
 import { flowsDigest } from '../support/lake-digest.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -31,9 +35,14 @@ describe('the stash cache', () => {
     const first = await question(stash, cache);
     assert.equal(first.length, 40);
     assert.ok(first.every((s) => s === 'converted'));
-    const data = filesUnder(cache).filter((f) => f.endsWith('.parquet'));
-    assert.ok(data.length > 0 && data.every((f) => parseCompactedKey(f.replace(/^stashes\/[^/]+\//, ''))));
-    assert.equal(data.filter((f) => parseRecentKey(f.replace(/^stashes\/[^/]+\//, ''))).length, 0);
+    // What the cache shows is compacted; the files it replaced wait out their grace, retired.
+    const dir = stashCacheDir(cache, { url: stash });
+    const lake = new LocalStorage(dir);
+    const view = await readLakeView(lake);
+    const data = filesUnder(dir).filter((f) => f.endsWith('.parquet'));
+    const shown = data.filter((f) => isVisible(view, f));
+    assert.ok(shown.length > 0 && shown.every((f) => parseCompactedKey(f)));
+    assert.ok(data.filter((f) => parseRecentKey(f)).every((f) => !isVisible(view, f)));
 
     assert.deepEqual(await question(stash, cache), [], 'an unchanged stash starts no conversion');
     assert.deepEqual(await flowsDigest(stash, cache), await flowsDigest(stash, tempDir()));
@@ -61,5 +70,43 @@ describe('the stash cache', () => {
       second.filter((s) => s !== 'skipped'),
       ['failed'],
     );
+  });
+
+  it('waits for another question filling the same cache, then uses what it made; two at once agree', async () => {
+    const stash = tempDir();
+    await writeSampleStash(stash, { objects: 30, events: 100, seed: 44 });
+    const cache = tempDir();
+    // Another run holds the cache (its convert lock), and lets go a moment later.
+    const dir = stashCacheDir(cache, { url: stash });
+    mkdirSync(join(dir, '_flowlake'), { recursive: true });
+    const held = await acquireLock(new LocalStorage(dir), 'convert', 'flowlake convert (another question)');
+    const busy: string[] = [];
+    const waiting = openFlows(stash, { cache, onCacheBusy: (m) => busy.push(m) });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(busy.length, 1, 'told once that it waits');
+    assert.match(busy[0], /locked by flowlake convert \(another question\)/);
+    await held.release();
+    const session = await waiting;
+    await session.close();
+
+    // Two questions at once over a fresh cache: one converts, the other waits for it; the same rows for both.
+    const fresh = tempDir();
+    const [a, b] = await Promise.all([flowsDigest(stash, fresh), flowsDigest(stash, fresh)]);
+    assert.deepEqual(a, b);
+    assert.deepEqual(a, await flowsDigest(stash, tempDir()));
+  });
+
+  it('gives up waiting after cacheWaitMs, naming the holder', async () => {
+    const stash = tempDir();
+    await writeSampleStash(stash, { objects: 3, events: 50, seed: 45 });
+    const cache = tempDir();
+    const dir = stashCacheDir(cache, { url: stash });
+    mkdirSync(join(dir, '_flowlake'), { recursive: true });
+    const held = await acquireLock(new LocalStorage(dir), 'convert', 'flowlake convert (stuck)');
+    try {
+      await assert.rejects(openFlows(stash, { cache, cacheWaitMs: 300 }), /locked by flowlake convert \(stuck\)/);
+    } finally {
+      await held.release();
+    }
   });
 });
