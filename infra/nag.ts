@@ -69,6 +69,11 @@ export function acknowledgeFindings(stack: FlowlakeStack): void {
       dst(`${dp}_flowlake/checkpoints/*`),
       'Its checkpoint records, named per invocation: written, read back and removed by each commit and its recovery.',
     );
+    wildcard(
+      workerRole,
+      dst(`${dp}_flowlake/claims/*`),
+      "Its claims on the source objects it converts, named after their keys: created exclusively, read when another invocation's is found, removed when done.",
+    );
     if (!stack.securityLake) {
       wildcard(
         workerRole,

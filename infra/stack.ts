@@ -646,12 +646,16 @@ const LAKE_LOCKS = '_flowlake/locks/*';
 const LAKE_CHECKPOINTS = '_flowlake/checkpoints/*';
 const LAKE_MARKERS = '_flowlake/done/*';
 /** What a worker writes of its own when its outputs go elsewhere: markers, rejects files, checkpoint records. */
-const WORKER_BOOKKEEPING = [LAKE_MARKERS, '_flowlake/rejects/*', LAKE_CHECKPOINTS] as const;
+/** Claims on source objects (src/lake/claims.ts): invocations side by side never convert one object twice. */
+const LAKE_CLAIMS = '_flowlake/claims/*';
+const WORKER_BOOKKEEPING = [LAKE_MARKERS, '_flowlake/rejects/*', LAKE_CHECKPOINTS, LAKE_CLAIMS] as const;
 
 /**
  * A worker writing a lake (hive, ocsf) commits in checkpoints (src/lake/checkpoint.ts): it reads and deletes
  * its checkpoint records, asks whether a record's files are visible (HEAD, which s3:GetObject allows) and
- * removes the files of a record it rolls back. Only the layout's own data keys, never the rest of the prefix.
+ * removes the files of a record it rolls back. It claims each object before converting it (src/lake/claims.ts):
+ * reads a claim it finds, removes its own and abandoned ones. Only the layout's own data keys, never the rest
+ * of the prefix.
  */
 function checkpointStatements(
   dest: s3.IBucket,
@@ -665,7 +669,11 @@ function checkpointStatements(
   return [
     new iam.PolicyStatement({
       actions: ['s3:GetObject', 's3:DeleteObject'],
-      resources: [dest.arnForObjects(`${destPrefix}${LAKE_CHECKPOINTS}`), ...data],
+      resources: [
+        dest.arnForObjects(`${destPrefix}${LAKE_CHECKPOINTS}`),
+        dest.arnForObjects(`${destPrefix}${LAKE_CLAIMS}`),
+        ...data,
+      ],
     }),
     ...(lakeDest ? [lakeDest.listStatement] : []),
   ];

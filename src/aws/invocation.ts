@@ -2,8 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { failedResult } from '../convert/report.js';
 import type { ObjectResult } from '../convert/types.js';
+import { claimObject, releaseClaim } from '../lake/claims.js';
 import { invocationNameAt } from '../lake/names.js';
+import { isLakeLayout } from '../lake/options.js';
 import type { ObjectInfo, Storage } from '../storage/types.js';
+import { forEachLimit } from '../util/limit.js';
 import { convertBatch, errorText } from './batch.js';
 import { asFolderPrefix, openDestination, s3Url, type WorkerConfig } from './config.js';
 import { isSourceKey, type ObjectRef } from './events.js';
@@ -108,22 +111,52 @@ export class InvocationObjects {
     const source = await services.storageAt(s3Url(config.sourceBucket, asFolderPrefix(config.sourcePrefix)));
     // Data where the configuration says (a Security Lake location), bookkeeping under the destination prefix.
     const dest = await openDestination(config, services.storageAt);
-    const byKey = new Map(todo.map((o) => [o.key, o]));
-    await convertBatch({
-      source,
-      dest,
-      options: config.options,
-      name: invocationNameAt(new Date(), context?.awsRequestId),
-      objects: described(source, todo),
-      inFlight: services.inFlight,
-      checkpointRows: services.checkpointRows,
-      onResult: (result) => {
-        const object = byKey.get(result.key);
-        if (object) object.result = result;
-      },
+    const name = invocationNameAt(new Date(), context?.awsRequestId);
+    const lake = isLakeLayout(config.options.layout);
+    const mine = lake ? await this.claim(dest, todo, name) : todo;
+    try {
+      const byKey = new Map(mine.map((o) => [o.key, o]));
+      await convertBatch({
+        source,
+        dest,
+        options: config.options,
+        name,
+        objects: described(source, mine),
+        inFlight: services.inFlight,
+        checkpointRows: services.checkpointRows,
+        onResult: (result) => {
+          const object = byKey.get(result.key);
+          if (object) object.result = result;
+        },
+      });
+    } finally {
+      // Published or not, this invocation is done with them: a redelivery may take them at once.
+      if (lake) await Promise.allSettled(mine.map((o) => releaseClaim(dest, o.key)));
+    }
+  }
+
+  /**
+   * The objects this invocation may convert: those it claims (claims.ts). One another invocation is converting
+   * fails here, to be redelivered: by then its holder has published it, and it is skipped as done.
+   */
+  private async claim(dest: Storage, todo: readonly BatchObject[], name: string): Promise<BatchObject[]> {
+    const claimed = new Set<BatchObject>();
+    await forEachLimit(todo, CLAIMS_AT_ONCE, async (object) => {
+      const claim = await claimObject(dest, object.key, name);
+      if (claim.claimed) claimed.add(object);
+      else
+        object.result = failedResult(
+          object.key,
+          `being converted by another invocation (${claim.holder}): retried later`,
+        );
     });
+    // In the items' order: objects of one hour together keep few partition writers open.
+    return todo.filter((o) => claimed.has(o));
   }
 }
+
+/** Claims written at once (S3 round trips overlap). */
+const CLAIMS_AT_ONCE = 16;
 
 /** The objects as a listing gives them (size and ETag); one that cannot be described fails alone. */
 async function* described(source: Storage, objects: readonly BatchObject[]): AsyncGenerator<ObjectInfo> {

@@ -276,6 +276,31 @@ describe('worker: coalesced lake writes for Map and SQS batches (hive Parquet, S
     assert.deepEqual(await lake.digest(), expected);
   });
 
+  it('the same objects in two invocations at once (a duplicate delivery): each converts once, every row once', async () => {
+    const lake = await freshLake();
+    const [a, b] = await Promise.all([lake.map(objects, 'request-a'), lake.map(objects, 'request-b')]);
+    for (const object of objects) {
+      const key = object.key.slice('stash/'.length);
+      const both = [...a, ...b].filter((r) => r.key === key);
+      assert.equal(both.filter((r) => r.status === 'converted').length, 1, `${key} converted once`);
+      const other = both.find((r) => r.status !== 'converted');
+      assert.ok(
+        other?.status === 'skipped' || /being converted by another invocation/.test(other?.error ?? ''),
+        `${key}: ${other?.status} ${other?.error}`,
+      );
+    }
+    assert.deepEqual(await lake.digest(), expected);
+    assert.deepEqual(
+      (await lake.keys()).filter((k) => k.startsWith('_flowlake/claims/')),
+      [],
+      'every claim released',
+    );
+    // Redelivered, what was left to the other invocation is done: skipped.
+    const again = await lake.map(objects, 'request-c');
+    assert.deepEqual(statuses(again), { skipped: 12 });
+    assert.deepEqual(await lake.digest(), expected);
+  });
+
   it('into a Security Lake location: one OCSF object per partition there, its bookkeeping under the destination prefix', async () => {
     const dest = uniqueBucketName('lake-dst');
     const securityLake = uniqueBucketName('aws-security-data-lake');

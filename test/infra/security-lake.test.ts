@@ -11,7 +11,7 @@ import { actionsOf, flat, type Json, resourcesOf, type Statement } from '../supp
 const LAKE_BUCKET = 'aws-security-data-lake-us-east-1-abcdef0123';
 const LOCATION = `s3://${LAKE_BUCKET}/ext/vpcflow/`;
 /** The worker's own folders under the destination when its outputs go to Security Lake. */
-const BOOKKEEPING = ['done', 'rejects', 'checkpoints'];
+const BOOKKEEPING = ['done', 'rejects', 'checkpoints', 'claims'];
 const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 function build(context: Json, env?: { account: string; region: string }) {
@@ -167,6 +167,7 @@ describe('Security Lake: the stack creates the custom source (sourceName)', () =
       // Checkpoint recovery: its records, and whether a record's files are visible (rolled back: removed).
       assert.deepEqual(recovery, [
         'arn:aws:s3:::flowlake-dest/flowlake/_flowlake/checkpoints/*',
+        'arn:aws:s3:::flowlake-dest/flowlake/_flowlake/claims/*',
         `arn:aws:s3:::${folder.slice('s3://'.length)}*`,
       ]);
     }
@@ -257,11 +258,11 @@ describe('Security Lake: an existing custom source (location)', () => {
       `arn:\${AWS::Partition}:s3:::${LAKE_BUCKET}/ext/vpcflow/*`,
     ].sort();
     const location = `arn:\${AWS::Partition}:s3:::${LAKE_BUCKET}/ext/vpcflow/*`;
-    const checkpoints = `\${${destination}.Arn}/flowlake/_flowlake/checkpoints/*`;
+    const own = (f: string) => `\${${destination}.Arn}/flowlake/_flowlake/${f}/*`;
     assert.deepEqual(s3Writes(statements), {
       's3:AbortMultipartUpload': objects,
       's3:PutObject': objects,
-      's3:DeleteObject': [checkpoints, location].sort(),
+      's3:DeleteObject': [own('checkpoints'), own('claims'), location].sort(),
     });
     // On the lake bucket: its writes, and what checkpoint recovery needs (HEAD, a listing under the location).
     const onLake = statements.filter((s) => resourcesOf(s).some((r) => flat(r).includes(LAKE_BUCKET)));

@@ -296,15 +296,18 @@ describe('FlowlakeStack (bundled once, locally with esbuild)', () => {
     assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['converted/*'] } });
   });
 
-  it("lets the worker commit and recover its checkpoints: their records and the lake's data files, nothing wider", () => {
+  it("lets the worker commit and recover its checkpoints and claim objects: their records, its claims and the lake's data files, nothing wider", () => {
     const { grants } = grantsOf(template, 'Worker');
     const dest = (suffix: string) => `\${Destination920A3C57.Arn}/converted/${suffix}`;
-    assert.deepEqual(grants.get('s3:DeleteObject'), ['AWSLogs/*', '_flowlake/checkpoints/*'].map(dest).sort());
+    assert.deepEqual(
+      grants.get('s3:DeleteObject'),
+      ['AWSLogs/*', '_flowlake/checkpoints/*', '_flowlake/claims/*'].map(dest).sort(),
+    );
     assert.deepEqual(
       grants.get('s3:GetObject'),
       [
         `arn:\${AWS::Partition}:s3:::${SOURCE_BUCKET}/${SOURCE_PREFIX}*`,
-        ...['AWSLogs/*', '_flowlake/checkpoints/*', '_flowlake/done/*'].map(dest),
+        ...['AWSLogs/*', '_flowlake/checkpoints/*', '_flowlake/claims/*', '_flowlake/done/*'].map(dest),
       ].sort(),
     );
     // The mirror layout writes each object's own files: no checkpoints, nothing to read back or delete.

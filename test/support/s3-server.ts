@@ -8,7 +8,8 @@
  *
  * fauxqs has no ListMultipartUploads either (and its listing pages can skip keys, see listInKeyOrder); this server answers it from fauxqs's own store of open uploads,
  * so tests can check that nothing is left behind. It can also refuse a bucket with 403 AccessDenied, the way
- * S3 does for credentials without permission (fauxqs does not check signatures).
+ * S3 does for credentials without permission (fauxqs does not check signatures), and it creates an object
+ * exclusively for `If-None-Match: *` as S3 does (412 PreconditionFailed when it exists; fauxqs ignores it).
  * The same endpoint serves fauxqs's SQS and SNS for tests that need them.
  */
 import { randomBytes } from 'node:crypto';
@@ -188,6 +189,18 @@ export async function startS3Server(): Promise<S3TestServer> {
         .send(errorXml(code, code === 'AccessDenied' ? 'Access Denied' : code, bucket));
     }
     const isBucketPath = /^\/[^/]+\/?$/.test(url.pathname);
+    // S3 creates an object exclusively for `If-None-Match: *` (locks, claims); fauxqs ignores the header.
+    if (
+      request.method === 'PUT' &&
+      !isBucketPath &&
+      request.headers['if-none-match'] === '*' &&
+      s3Store.buckets.get(bucket)?.has(key)
+    ) {
+      return reply
+        .status(412)
+        .header('content-type', 'application/xml')
+        .send(errorXml('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', bucket));
+    }
     if (request.method === 'GET' && isBucketPath && url.searchParams.has('uploads')) {
       if (!s3Store.hasBucket(bucket)) {
         return reply
