@@ -11,11 +11,19 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { type CompactSummary, createCompactor, readCompactConfig, requestFromEvent } from '../../src/aws/compact.js';
 import { convert } from '../../src/convert/run.js';
 import { parseCompactedKey, parseRecentKey } from '../../src/lake/lake-keys.js';
+import { acquireLock } from '../../src/lake/lock.js';
 import { writeSampleStash } from '../../src/sample/stash.js';
+import { S3Storage } from '../../src/storage/s3.js';
 import { filesUnder } from '../support/files.js';
 import { flowsDigest } from '../support/lake-digest.js';
 import { downloadPrefix, uploadFolder } from '../support/s3-lake.js';
-import { keysUnder, type S3TestServer, startS3ServerForFunctions, uniqueBucketName } from '../support/s3-server.js';
+import {
+  keysUnder,
+  type S3TestServer,
+  startS3ServerForFunctions,
+  TEST_REGION,
+  uniqueBucketName,
+} from '../support/s3-server.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /** 2020-02-01T23:40Z: the stash crosses midnight, so each account has rows on the 1st and the 2nd. */
@@ -131,6 +139,24 @@ describe('the compaction Lambda over the S3 emulator', () => {
       assert.deepEqual(digest, expected);
     } finally {
       await handler.close();
+    }
+  });
+
+  it("gives the lake's lock to one of two compactions taking it at once: S3's exclusive create decides", async () => {
+    const lake = new S3Storage(bucket, prefix, { endpointUrl: server.endpoint, region: TEST_REGION });
+    try {
+      // Both read "no lock" before either writes: only the exclusive create (If-None-Match: *) tells them apart.
+      const [a, b] = await Promise.allSettled([
+        acquireLock(lake, 'compact', 'flowlake compact (a)'),
+        acquireLock(lake, 'compact', 'flowlake compact (b)'),
+      ]);
+      const won = [a, b].filter((r) => r.status === 'fulfilled');
+      const lost = [a, b].filter((r) => r.status === 'rejected');
+      assert.equal(won.length, 1);
+      assert.match(String((lost[0] as PromiseRejectedResult).reason), /locked by flowlake compact \([ab]\)/);
+      await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireLock>>>).value.release();
+    } finally {
+      await lake.close();
     }
   });
 
