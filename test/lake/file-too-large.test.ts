@@ -76,18 +76,23 @@ describe('a write the file system refuses half-way', () => {
   });
 
   it('convert: fails the objects it could not write, shows none of their rows, and converts them on the next run', async () => {
-    const src = await stash(32);
+    // Twelve big objects within one hour: each run's data files hold thousands of rows (hundreds of KB), while
+    // its bookkeeping (markers, a checkpoint record of twelve objects) stays a few KB, whatever the lanes do.
+    const src = tempDir();
+    await writeSampleStash(src, { objects: 12, events: 5000, seed: 32, startTime: LATE_EVENING });
     const clean = tempDir();
-    const reference = await convert(src, clean, { to: ['parquet'], layout: 'hive', region: 'eu-west-1' });
+    // Two lanes on any machine, so that each data file holds half a lane's rows of an account, as measured here.
+    const lanes = { concurrency: 2 };
+    const reference = await convert(src, clean, { to: ['parquet'], layout: 'hive', region: 'eu-west-1', ...lanes });
     assert.equal(reference.objects.failed, 0);
     const expected = await flowsDigest(clean);
-    // Room for markers and the run's report, not for the data files.
+    const limit = 64 * 1024;
     const smallestData = Math.min(...dataFiles(clean).map((f) => statSync(join(clean, f)).size));
-    const limit = Math.floor(smallestData / 2 / BLOCK) * BLOCK;
-    assert.ok(limit >= 8 * BLOCK, `data files of ${smallestData} bytes leave no room for the rest`);
+    assert.ok(smallestData > 2 * limit, `data files of ${smallestData} bytes would fit under the limit`);
 
     const dir = tempDir();
-    const args = ['convert', src, dir, '--to', 'parquet', '--layout', 'hive', '--region', 'eu-west-1', '--quiet'];
+    const args = ['convert', src, dir, '--to', 'parquet', '--layout', 'hive', '--region', 'eu-west-1'];
+    args.push('--concurrency', String(lanes.concurrency), '--quiet');
     const refused = flowlakeWithFileLimit(limit, ...args);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /not published: writing \S+\/AWSLogs\/\S+\.parquet: EFBIG/);
