@@ -82,7 +82,8 @@ describe('the stash cache', () => {
     const held = await acquireLock(new LocalStorage(dir), 'convert', 'flowlake convert (another question)');
     const busy: string[] = [];
     const waiting = openFlows(stash, { cache, onCacheBusy: (m) => busy.push(m) });
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (let i = 0; i < 200 && busy.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 600)); // several polls while it waits
     assert.equal(busy.length, 1, 'told once that it waits');
     assert.match(busy[0], /locked by flowlake convert \(another question\)/);
     await held.release();
