@@ -85,6 +85,7 @@ export function decodeColumnChunk(bytes: Uint8Array, chunk: ChunkLayout): Column
     row += count;
   }
   if (row !== chunk.rows) throw new Error(`the column chunk holds ${row} values for ${chunk.rows} rows`);
+  if (pos !== end) throw new Error(`the column chunk has ${end - pos} bytes past its last page`);
   return column;
 }
 

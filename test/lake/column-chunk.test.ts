@@ -196,5 +196,10 @@ describe('the lake page reader', () => {
       () => decodeColumnChunk(bytes, { ...layout, rows: 2000 }),
       (err: Error) => !(err instanceof UnsupportedPageError) && /1000 values for 2000 rows/.test(err.message),
     );
+    // A chunk longer than its pages (its next neighbour's bytes, or garbage): not silently ignored.
+    assert.throws(
+      () => decodeColumnChunk(bytes, { ...layout, length: layout.length + 7 }),
+      (err: Error) => !(err instanceof UnsupportedPageError) && /7 bytes past its last page/.test(err.message),
+    );
   });
 });
