@@ -253,7 +253,7 @@ export class FlowlakeStack extends Stack {
         }),
         // Without ListBucket S3 answers 403 instead of 404 for a marker that does not exist yet.
         listUnderPrefix(dest, ''),
-        ...(isLakeLayout(this.workerLayout) ? checkpointStatements(dest, destPrefix, this.workerLayout, lakeDest) : []),
+        ...(isLakeLayout(this.workerLayout) ? lakeWriterStatements(dest, destPrefix, this.workerLayout, lakeDest) : []),
       ],
     });
 
@@ -657,7 +657,7 @@ const WORKER_BOOKKEEPING = [LAKE_MARKERS, '_flowlake/rejects/*', LAKE_CHECKPOINT
  * reads a claim it finds, removes its own and abandoned ones. Only the layout's own data keys, never the rest
  * of the prefix.
  */
-function checkpointStatements(
+function lakeWriterStatements(
   dest: s3.IBucket,
   destPrefix: string,
   layout: LayoutName,
