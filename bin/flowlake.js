@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import '../dist/src/cli/main.js';
+// The compiled CLI lives in dist/ (built by `npm ci` through the prepare script), bundled (scripts/bundle.js).
+import '../dist/bundle/main.js';
