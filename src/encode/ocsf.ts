@@ -1,10 +1,10 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { EventBatch } from '../decode/types.js';
 import { nthToken } from '../formats/tokens.js';
 import { mapFlowLine, type OcsfPlan, planOcsf } from '../ocsf/map.js';
 import { OCSF_ROOT_NAME, OCSF_SCHEMA } from '../ocsf/schema.js';
+import { writeParts } from '../util/write-parts.js';
 import { type CompressionName, zstdAvailable } from './parquet/codecs.js';
 import { NestedParquetWriter } from './parquet/nested-writer.js';
 import type { Encoder, EncoderFactory, EncoderOptions } from './types.js';
@@ -148,7 +148,6 @@ export class OcsfEncoder implements Encoder {
       parts.unshift(...this.writer.start());
       this.started = true;
     }
-    if (parts.length === 0) return;
-    if (!this.out.write(Buffer.concat(parts))) await once(this.out, 'drain');
+    await writeParts(this.out, parts);
   }
 }

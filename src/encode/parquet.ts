@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { EventBatch } from '../decode/types.js';
 import { fitsType, scanInt, scanned } from '../formats/values.js';
+import { writeParts } from '../util/write-parts.js';
 import type { CompressionName } from './parquet/codecs.js';
 import type { NumberColumn } from './parquet/number-column.js';
 import { columnsFor } from './parquet/schema.js';
@@ -123,7 +123,6 @@ export class ParquetEncoder implements Encoder {
       parts.unshift(...this.writer.start());
       this.started = true;
     }
-    if (parts.length === 0) return;
-    if (!this.out.write(Buffer.concat(parts))) await once(this.out, 'drain');
+    await writeParts(this.out, parts);
   }
 }
